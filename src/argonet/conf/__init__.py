@@ -1,0 +1,1 @@
+"""Typed configuration: dataclasses (schemas, validation) and YAML groups; no other logic."""

@@ -1,0 +1,158 @@
+"""Configuration of ``argonet simulate``: generator, physics, detector response, image, output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from argonet.errors import ConfigError
+
+GENERATORS = ("interactions", "gun", "cosmics", "jets")
+GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0")
+INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC")
+
+
+def _check(cond: bool, field_name: str, message: str, choices=None) -> None:
+    """Raise ConfigError naming the field unless cond holds."""
+    if not cond:
+        raise ConfigError(field_name, message, choices)
+
+
+@dataclass
+class GeneratorConfig:
+    """What is simulated. ``name`` selects the generator; the other fields are its options."""
+
+    name: str = "interactions"
+    # neutrino interactions (lartpc-physics.md §5)
+    classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES", "NCQE", "NCRES"])
+    class_weights: list[float] | None = None          # None: balanced classes
+    nu_energy_GeV_max: float = 3.0
+    fiducial_margin_cm: float = 10.0
+    # single-particle gun
+    particles: list[str] = field(default_factory=lambda: ["mu-"])
+    ke_MeV_min: float = 50.0
+    ke_MeV_max: float = 1000.0
+    direction: str = "isotropic"                       # isotropic | beam (+z)
+    # cosmic overlay (always on for name=cosmics)
+    cosmics: bool = False
+    cosmic_flux_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check(self.name in GENERATORS, "generator.name", f"unknown generator {self.name!r}", GENERATORS)
+        for c in self.classes:
+            _check(c in INTERACTION_CLASSES, "generator.classes", f"unknown class {c!r}", INTERACTION_CLASSES)
+        _check(len(self.classes) > 0, "generator.classes", "must name at least one class")
+        if self.class_weights is not None:
+            _check(len(self.class_weights) == len(self.classes), "generator.class_weights",
+                   f"needs one weight per class ({len(self.classes)})")
+            _check(all(w >= 0 for w in self.class_weights) and sum(self.class_weights) > 0,
+                   "generator.class_weights", "weights must be >= 0 with a positive sum")
+        _check(0.2 < self.nu_energy_GeV_max <= 100.0, "generator.nu_energy_GeV_max", "must be in (0.2, 100] GeV")
+        _check(self.fiducial_margin_cm >= 0, "generator.fiducial_margin_cm", "must be >= 0")
+        for p in self.particles:
+            _check(p in GUN_PARTICLES, "generator.particles", f"unknown particle {p!r}", GUN_PARTICLES)
+        _check(0.0 < self.ke_MeV_min <= self.ke_MeV_max <= 10_000.0, "generator.ke_MeV_min/ke_MeV_max",
+               "need 0 < ke_MeV_min <= ke_MeV_max <= 10000 MeV")
+        _check(self.direction in ("isotropic", "beam"), "generator.direction", "unknown direction",
+               ("isotropic", "beam"))
+        _check(0.0 <= self.cosmic_flux_scale <= 100.0, "generator.cosmic_flux_scale", "must be in [0, 100]")
+
+
+@dataclass
+class PhysicsConfig:
+    """Transport options (lartpc-physics.md §3-§4)."""
+
+    step_cm: float = 0.3
+    fluctuations: bool = True            # Landau/Vavilov energy-loss fluctuations
+    delta_rays: bool = True              # explicit knock-on electrons above delta_ray_cut_MeV
+    delta_ray_cut_MeV: float = 1.0
+    multiple_scattering: bool = True
+    hadronic: bool = True                # pion/proton interactions in flight
+    recombination: str = "modbox"        # modbox | birks
+    shower_cut_MeV: float = 1.0          # follow EM particles down to this energy
+
+    def __post_init__(self) -> None:
+        _check(0.01 <= self.step_cm <= 2.0, "physics.step_cm", "must be in [0.01, 2] cm")
+        _check(self.delta_ray_cut_MeV > 0.05, "physics.delta_ray_cut_MeV", "must be > 0.05 MeV")
+        _check(self.recombination in ("modbox", "birks"), "physics.recombination", "unknown model",
+               ("modbox", "birks"))
+        _check(0.05 <= self.shower_cut_MeV <= 20.0, "physics.shower_cut_MeV", "must be in [0.05, 20] MeV")
+
+
+@dataclass
+class ResponseConfig:
+    """Detector response (lartpc-physics.md §1.5, §2): charge → ADC on each plane."""
+
+    induction: str = "unipolar"          # unipolar (deconvolved-like) | bipolar (raw)
+    noise: bool = True
+    noise_scale: float = 1.0             # multiplies each plane's incoherent RMS
+    coherent_noise_ADC: float = 0.5      # RMS of noise common to groups of 32 wires
+    threshold_ADC: float = 5.0           # zero suppression; 0 keeps every non-zero pixel
+    electron_lifetime_us: float | None = None   # None: the detector preset's value
+
+    def __post_init__(self) -> None:
+        _check(self.induction in ("unipolar", "bipolar"), "response.induction", "unknown induction response",
+               ("unipolar", "bipolar"))
+        _check(0.0 <= self.noise_scale <= 100.0, "response.noise_scale", "must be in [0, 100]")
+        _check(self.coherent_noise_ADC >= 0.0, "response.coherent_noise_ADC", "must be >= 0")
+        _check(self.threshold_ADC >= 0.0, "response.threshold_ADC", "must be >= 0")
+        _check(self.electron_lifetime_us is None or self.electron_lifetime_us > 0,
+               "response.electron_lifetime_us", "must be > 0")
+
+
+@dataclass
+class ImageConfig:
+    """How plane images are cut: the full readout, or a crop around the vertex."""
+
+    mode: str = "crop"                   # crop | full
+    crop_wires: int = 256
+    crop_ticks: int = 256                # after down-sampling
+    tick_downsample: int = 4             # ticks summed per image row
+
+    def __post_init__(self) -> None:
+        _check(self.mode in ("crop", "full"), "image.mode", "unknown image mode", ("crop", "full"))
+        _check(8 <= self.crop_wires <= 8192, "image.crop_wires", "must be in [8, 8192]")
+        _check(8 <= self.crop_ticks <= 8192, "image.crop_ticks", "must be in [8, 8192]")
+        _check(1 <= self.tick_downsample <= 64, "image.tick_downsample", "must be in [1, 64]")
+
+
+@dataclass
+class SimulateConfig:
+    """Everything ``argonet simulate`` needs."""
+
+    detector: str = "sbnd"
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    physics: PhysicsConfig = field(default_factory=PhysicsConfig)
+    response: ResponseConfig = field(default_factory=ResponseConfig)
+    image: ImageConfig = field(default_factory=ImageConfig)
+    n_events: int = 100
+    seed: int = 0
+    shard: str = "0/1"                   # i/N: this process makes events i, i+N, i+2N, ...
+    output: str = "events.h5"
+    overwrite: bool = False
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        _check(self.n_events > 0, "n_events", f"must be > 0 (got {self.n_events})")
+        _check(self.seed >= 0, "seed", "must be >= 0")
+        _check(bool(self.output), "output", "must name a file")
+        self.shard_index, self.shard_count  # validates
+
+    @property
+    def shard_index(self) -> int:
+        """This process's shard number i of ``shard=i/N``."""
+        return _parse_shard(self.shard)[0]
+
+    @property
+    def shard_count(self) -> int:
+        """The number of shards N of ``shard=i/N``."""
+        return _parse_shard(self.shard)[1]
+
+
+def _parse_shard(text: str) -> tuple[int, int]:
+    """'i/N' → (i, N) with 0 <= i < N."""
+    try:
+        i, n = (int(v) for v in str(text).split("/"))
+    except ValueError:
+        raise ConfigError("shard", f"expected i/N such as 0/4, got {text!r}") from None
+    _check(n >= 1 and 0 <= i < n, "shard", f"need 0 <= i < N, got {text!r}")
+    return i, n

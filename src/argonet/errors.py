@@ -1,0 +1,63 @@
+"""The exceptions argonet raises on bad input; the command line turns them into one line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import difflib
+
+
+class ArgonetError(Exception):
+    """Base of every error argonet raises deliberately."""
+
+
+class ConfigError(ArgonetError, ValueError):
+    """A configuration value is missing, of the wrong type or out of range."""
+
+    def __init__(self, field: str, message: str, choices: Iterable[str] | None = None):
+        text = f"{field}: {message}"
+        if choices is not None:
+            choices = list(choices)
+            text += f" (valid: {', '.join(choices)})"
+        super().__init__(text)
+        self.field = field
+
+
+class FormatError(ArgonetError, ValueError):
+    """A file cannot be read as the format it claims: names the file, event and product."""
+
+    def __init__(
+        self,
+        message: str,
+        file: str | None = None,
+        event: int | None = None,
+        product: str | None = None,
+        available: Iterable[str] | None = None,
+    ):
+        where = []
+        if file is not None:
+            where.append(f"file {file}")
+        if product is not None:
+            where.append(f"product {product!r}")
+        if event is not None:
+            where.append(f"event {event}")
+        text = (", ".join(where) + ": " if where else "") + message
+        if available is not None and product is not None:
+            names = list(available)
+            near = difflib.get_close_matches(product, names, n=3)
+            if near:
+                text += f" (did you mean {', '.join(near)}?)"
+            elif names:
+                text += f" (available: {', '.join(names)})"
+        super().__init__(text)
+        self.file, self.event, self.product = file, event, product
+
+
+class DataError(ArgonetError, ValueError):
+    """Data are readable but unusable for the task (bad labels, shape mismatch, empty events)."""
+
+
+def nearest(name: str, names: Iterable[str]) -> str:
+    """A 'did you mean' suffix for an unknown name, or the list of valid names."""
+    names = list(names)
+    near = difflib.get_close_matches(name, names, n=1)
+    return f"did you mean {near[0]!r}?" if near else f"valid: {', '.join(names)}"

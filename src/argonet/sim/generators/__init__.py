@@ -1,0 +1,1 @@
+"""Event generators: neutrino interactions, particle gun, cosmic muons."""
