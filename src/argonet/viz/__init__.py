@@ -1,1 +1,1 @@
-"""argonet.viz"""
+"""Figures: event displays and metric plots (arrays and results in, matplotlib figures out)."""

@@ -1,0 +1,69 @@
+"""Compose a sub-command's configuration: YAML defaults + dotted overrides → validated dataclass."""
+
+from __future__ import annotations
+
+from dataclasses import is_dataclass
+from importlib import resources
+import re
+from typing import Any, TypeVar
+
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from argonet.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def compose(command: str, schema: type[T], overrides: list[str]) -> T:
+    """The validated config of ``command`` (YAML in argonet/conf/yaml/<command>.yaml, if any)."""
+    from hydra import compose as hydra_compose, initialize_config_module
+    from hydra.core.config_store import ConfigStore
+    from hydra.errors import HydraException
+
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(item, "expected key=value (e.g. n_events=500)")
+    ConfigStore.instance().store(name=f"{command}_schema", node=schema)
+    has_yaml = resources.files("argonet.conf.yaml").joinpath(f"{command}.yaml").is_file()
+    try:
+        with initialize_config_module(config_module="argonet.conf.yaml", version_base=None):
+            cfg = hydra_compose(config_name=command if has_yaml else f"{command}_schema", overrides=overrides)
+        obj = OmegaConf.to_object(cfg)
+    except ConfigError:
+        raise
+    except (HydraException, OmegaConfBaseException) as err:
+        raise ConfigError(*_explain(err)) from None
+    except (TypeError, ValueError) as err:   # raised by dataclass construction
+        raise ConfigError("config", _one_line(str(err))) from None
+    assert is_dataclass(obj)
+    return obj  # type: ignore[return-value]
+
+
+def to_yaml(cfg: Any) -> str:
+    """The resolved configuration as YAML text (printed at start, stored in output files)."""
+    return OmegaConf.to_yaml(OmegaConf.structured(cfg))
+
+
+def _one_line(text: str) -> str:
+    """First meaningful line of a library message."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[0] if lines else text
+
+
+def _explain(err: Exception) -> tuple[str, str]:
+    """(field, message) for a Hydra/OmegaConf error, with the valid options where it lists them."""
+    cause = err.__cause__ if isinstance(err.__cause__, OmegaConfBaseException) else None
+    if cause is not None:
+        err = cause
+    text = str(err)
+    key = getattr(err, "full_key", None) or ""
+    m = re.search(r"Could not find '([^']+)'", text)
+    if m:
+        group = m.group(1).split("/")[0]
+        opts = re.findall(r"^\s+(\S+)\s*$", text, re.M)
+        return group, f"unknown option {m.group(1).split('/')[-1]!r}" + (f" (valid: {', '.join(opts)})" if opts else "")
+    m = re.search(r"Could not override '([^']+)'", text) or re.search(r"Key '([^']+)' is not in struct", text)
+    if m:
+        return m.group(1), "unknown configuration key"
+    return key or "config", _one_line(text)

@@ -1,0 +1,56 @@
+"""``argonet display FILE event=N``: a PNG of the planes with truth (and predicted) labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from argonet.conf.display import DisplayConfig
+from argonet.errors import FormatError
+from argonet.io import Larcv3File
+from argonet.viz.display import plot_event, save
+
+
+def positional_overrides(args: list[str]) -> list[str]:
+    """Turn a leading bare FILE argument into ``file=FILE``."""
+    out = []
+    for a in args:
+        if "=" not in a and not a.startswith("-"):
+            a = "file=" + "'" + a.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        out.append(a)
+    return out
+
+
+def run(cfg: DisplayConfig) -> Path:
+    """Draw event ``cfg.event`` of ``cfg.file``; returns the PNG path."""
+    path = Path(cfg.file)
+    if not path.is_file():
+        raise FormatError("no such file", file=str(path))
+    with Larcv3File(path) as f:
+        if cfg.event >= len(f):
+            raise FormatError(f"event {cfg.event} is past the end ({len(f)} events)", file=str(path), event=cfg.event)
+        charge = f.sparse2d(cfg.charge, cfg.event)
+        labels = None
+        if cfg.labels != "none":
+            labels = [s.dense() for s in f.sparse2d(cfg.semantic if cfg.labels == "semantic" else cfg.kind, cfg.event)]
+        preds = [s.dense() for s in f.sparse2d(cfg.prediction, cfg.event)] if cfg.prediction else None
+        truth = f.truth(cfg.event)
+    title = f"{path.name}  event {cfg.event}"
+    if truth is not None:
+        title += f"  [{truth.class_name}"
+        if truth.nu_energy_GeV > 0:
+            title += f", E_nu = {truth.nu_energy_GeV:.2f} GeV"
+        if truth.n_cosmics:
+            title += f", {truth.n_cosmics} cosmics"
+        title += "]"
+    fig = plot_event([c.dense() for c in charge], [c.meta for c in charge], labels,
+                     label_kind=cfg.labels if cfg.labels != "none" else "semantic",
+                     predictions=preds, title=title, zoom=cfg.zoom)
+    out = Path(cfg.output) if cfg.output else path.with_name(f"{path.stem}_event{cfg.event}.png")
+    tmp = out.with_name(out.name + ".tmp.png")
+    try:
+        save(fig, str(tmp))
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"wrote {out}")
+    return out

@@ -1,0 +1,83 @@
+"""The ``argonet`` command: ``argonet <command> key=value ...``.
+
+Each sub-command is a module of ``argonet.cli`` with a config dataclass and a ``run(cfg)``;
+argonet's own errors print as one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+import sys
+
+from argonet import __version__
+from argonet.errors import ArgonetError
+
+#: command → (module, config class path, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "simulate": ("argonet.cli.simulate", "argonet.conf.sim:SimulateConfig",
+                 "simulate LArTPC events into a larcv3 HDF5 file"),
+    "display": ("argonet.cli.display", "argonet.conf.display:DisplayConfig",
+                "draw the wire planes of one event (charge, truth, predictions) to a PNG"),
+    "iotest": ("argonet.cli.iotest", "argonet.conf.data:IotestConfig",
+               "read batches exactly as training would and print events/s and MB/s"),
+}
+
+USAGE = """usage: argonet <command> [key=value ...]
+
+commands:
+{commands}
+
+Options are dotted overrides, e.g.
+  argonet simulate generator=interactions n_events=500 detector=sbnd seed=3 output=events.h5
+  argonet display events.h5 event=0
+'argonet <command> --help' prints the command's configuration with its defaults."""
+
+
+def _usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name:<{width}}  {help_}" for name, (_, _, help_) in COMMANDS.items()]
+    return USAGE.format(commands="\n".join(lines))
+
+
+def _load(path: str):
+    """Import 'module:attr'."""
+    module, attr = path.split(":")
+    return getattr(import_module(module), attr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(_usage())
+        return 0
+    if argv[0] == "--version":
+        print(f"argonet {__version__}")
+        return 0
+    command, args = argv[0], argv[1:]
+    if command not in COMMANDS:
+        from argonet.errors import nearest
+        print(f"argonet: error: unknown command {command!r} ({nearest(command, COMMANDS)})", file=sys.stderr)
+        return 2
+    module_name, schema_path, _ = COMMANDS[command]
+    try:
+        from argonet.cli.config import compose, to_yaml
+        module = import_module(module_name)
+        schema = _load(schema_path)
+        if any(a in ("-h", "--help") for a in args):
+            print(f"argonet {command}: {COMMANDS[command][2]}\n\n{to_yaml(schema())}")
+            return 0
+        overrides = getattr(module, "positional_overrides", lambda a: a)(args)
+        cfg = compose(command, schema, overrides)
+        module.run(cfg)
+    except ArgonetError as err:
+        print(f"argonet {command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"argonet {command}: interrupted; no partial output was kept", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
