@@ -29,10 +29,12 @@ def run(cfg: DisplayConfig) -> Path:
         if cfg.event >= len(f):
             raise FormatError(f"event {cfg.event} is past the end ({len(f)} events)", file=str(path), event=cfg.event)
         charge = f.sparse2d(cfg.charge, cfg.event)
-        labels = None
-        if cfg.labels != "none":
-            labels = [s.dense() for s in f.sparse2d(cfg.semantic if cfg.labels == "semantic" else cfg.kind, cfg.event)]
-        preds = [s.dense() for s in f.sparse2d(cfg.prediction, cfg.event)] if cfg.prediction else None
+        rows = []
+        for label_kind, producer in (("semantic", cfg.semantic), ("kind", cfg.kind)):
+            if cfg.labels in (label_kind, "both") and (label_kind == "semantic" or producer in f.products.get("sparse2d", [])):
+                rows.append(("truth", label_kind, [s.dense() for s in f.sparse2d(producer, cfg.event)]))
+        if cfg.prediction:
+            rows.append(("prediction", "semantic", [s.dense() for s in f.sparse2d(cfg.prediction, cfg.event)]))
         truth = f.truth(cfg.event)
     title = f"{path.name}  event {cfg.event}"
     if truth is not None:
@@ -42,9 +44,7 @@ def run(cfg: DisplayConfig) -> Path:
         if truth.n_cosmics:
             title += f", {truth.n_cosmics} cosmics"
         title += "]"
-    fig = plot_event([c.dense() for c in charge], [c.meta for c in charge], labels,
-                     label_kind=cfg.labels if cfg.labels != "none" else "semantic",
-                     predictions=preds, title=title, zoom=cfg.zoom)
+    fig = plot_event([c.dense() for c in charge], [c.meta for c in charge], rows, title=title, zoom=cfg.zoom)
     out = Path(cfg.output) if cfg.output else path.with_name(f"{path.stem}_event{cfg.event}.png")
     tmp = out.with_name(out.name + ".tmp.png")
     try:

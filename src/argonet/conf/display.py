@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from argonet.errors import ConfigError
 
 
+LABEL_CHOICES = ("semantic", "kind", "both", "none")
+
+
 @dataclass
 class DisplayConfig:
     """Which event of which file to draw, and how."""
@@ -14,7 +17,7 @@ class DisplayConfig:
     file: str = ""
     event: int = 0
     output: str | None = None            # default: <file stem>_event<N>.png beside the file
-    labels: str = "semantic"             # semantic | kind | none
+    labels: str = "both"                 # semantic | kind | both | none
     charge: str = "sbndwire"             # larcv3 producer names
     semantic: str = "sbnd_cosmicseg"
     kind: str = "argonet_kind"
@@ -26,5 +29,5 @@ class DisplayConfig:
             raise ConfigError("file", "name the file to display: argonet display FILE event=N")
         if self.event < 0:
             raise ConfigError("event", f"must be >= 0 (got {self.event})")
-        if self.labels not in ("semantic", "kind", "none"):
-            raise ConfigError("labels", f"unknown label type {self.labels!r}", ("semantic", "kind", "none"))
+        if self.labels not in LABEL_CHOICES:
+            raise ConfigError("labels", f"unknown label type {self.labels!r}", LABEL_CHOICES)

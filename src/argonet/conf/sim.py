@@ -27,6 +27,7 @@ class GeneratorConfig:
     class_weights: list[float] | None = None          # None: balanced classes
     nu_energy_GeV_max: float = 3.0
     fiducial_margin_cm: float = 10.0
+    require_visible: bool = True                       # redraw interactions with nothing that ionises
     # single-particle gun
     particles: list[str] = field(default_factory=lambda: ["mu-"])
     ke_MeV_min: float = 50.0
@@ -35,6 +36,11 @@ class GeneratorConfig:
     # cosmic overlay (always on for name=cosmics)
     cosmics: bool = False
     cosmic_flux_scale: float = 1.0
+    # nuclear model of the interactions (§5.5): Fermi gas + removal energy, final-state interactions
+    fermi_motion: bool = True
+    fsi: bool = True
+    neutrons: bool = False                             # hand outgoing neutrons to transport
+    ke_spectrum: str = "uniform"                       # gun KE: uniform | log (uniform in log KE)
 
     def __post_init__(self) -> None:
         _check(self.name in GENERATORS, "generator.name", f"unknown generator {self.name!r}", GENERATORS)
@@ -55,6 +61,8 @@ class GeneratorConfig:
         _check(self.direction in ("isotropic", "beam"), "generator.direction", "unknown direction",
                ("isotropic", "beam"))
         _check(0.0 <= self.cosmic_flux_scale <= 100.0, "generator.cosmic_flux_scale", "must be in [0, 100]")
+        _check(self.ke_spectrum in ("uniform", "log"), "generator.ke_spectrum", "unknown spectrum",
+               ("uniform", "log"))
 
 
 @dataclass
@@ -88,10 +96,12 @@ class ResponseConfig:
     coherent_noise_ADC: float = 0.5      # RMS of noise common to groups of 32 wires
     threshold_ADC: float = 5.0           # zero suppression; 0 keeps every non-zero pixel
     electron_lifetime_us: float | None = None   # None: the detector preset's value
+    filter_sigma_ticks: float = 1.0      # Gaussian signal-processing filter of unipolar (deconvolved-like) signals
 
     def __post_init__(self) -> None:
         _check(self.induction in ("unipolar", "bipolar"), "response.induction", "unknown induction response",
                ("unipolar", "bipolar"))
+        _check(0.0 <= self.filter_sigma_ticks <= 20.0, "response.filter_sigma_ticks", "must be in [0, 20] ticks")
         _check(0.0 <= self.noise_scale <= 100.0, "response.noise_scale", "must be in [0, 100]")
         _check(self.coherent_noise_ADC >= 0.0, "response.coherent_noise_ADC", "must be >= 0")
         _check(self.threshold_ADC >= 0.0, "response.threshold_ADC", "must be >= 0")

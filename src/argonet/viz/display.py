@@ -30,52 +30,57 @@ def active_window(images: Sequence[np.ndarray], margin: int = 16) -> list[tuple[
 
 
 def plot_event(charge: Sequence[np.ndarray], metas: Sequence[ImageMeta],
-               labels: Sequence[np.ndarray] | None = None, label_kind: str = "semantic",
-               predictions: Sequence[np.ndarray] | None = None, title: str = "",
+               label_rows: Sequence[tuple[str, str, Sequence[np.ndarray]]] = (), title: str = "",
                zoom: bool = True, plane_names: Sequence[str] | None = None):
-    """A figure with one column per plane: charge, then truth labels, then predicted labels.
+    """A figure with one column per plane: charge, then one row per (title, label type, images).
 
-    Images are (n_wires, n_ticks) as stored; they are drawn with wires along x and time along y,
-    bottom/left axes in pixel indices, top/right axes in cm.
+    ``label_rows`` holds e.g. ``("truth", "semantic", arrays)`` or ``("prediction", "semantic", arrays)``;
+    the label type ('semantic' or 'kind') picks the colours. Images are (n_wires, n_ticks) as stored;
+    they are drawn with wires along x and time along y, bottom/left axes in pixels, top/right in cm.
+    The zoom bounds the labelled (non-background) pixels when labels are given, else the charge.
     """
-    rows = [("charge", charge)]
-    if labels is not None:
-        rows.append(("truth", labels))
-    if predictions is not None:
-        rows.append(("prediction", predictions))
+    rows = [("charge", "", charge), *label_rows]
     n_planes = len(charge)
     names = plane_names or (PLANE_NAMES if n_planes == 3 else tuple(f"plane {i}" for i in range(n_planes)))
-    windows = active_window(charge) if zoom else [(slice(None), slice(None))] * n_planes
+    basis = label_rows[0][2] if label_rows else charge
+    windows = active_window(basis) if zoom else [(slice(None), slice(None))] * n_planes
     fig, axes = plt.subplots(len(rows), n_planes, figsize=(4.6 * n_planes, 4.2 * len(rows)), squeeze=False,
                              layout="constrained")
-    cmap, class_names = label_cmap(label_kind)
-    for r, (row_name, images) in enumerate(rows):
+    for r, (row_name, label_kind, images) in enumerate(rows):
+        if label_kind:
+            cmap, class_names = label_cmap(label_kind)
         for p in range(n_planes):
             ax = axes[r, p]
             ws, ts = windows[p]
             img = images[p][ws, ts]
             w0, t0 = ws.start or 0, ts.start or 0
             extent = (w0 - 0.5, w0 + img.shape[0] - 0.5, t0 - 0.5, t0 + img.shape[1] - 0.5)
-            if row_name == "charge":
-                vmax = max(np.percentile(img[img > 0], 99), 1e-6) if (img > 0).any() else 1.0
-                im = ax.imshow(img.T, origin="lower", extent=extent, cmap="magma_r", vmin=0, vmax=vmax,
-                               aspect="auto", interpolation="nearest")
-                fig.colorbar(im, ax=ax, shrink=0.8, label="charge [ADC]")
+            if not label_kind:
+                signal = img[basis[p][ws, ts] > 0] if label_rows else img[img > 0]
+                vmax = float(np.percentile(signal, 90)) if signal.size else 1.0
+                cmap_q = plt.get_cmap("magma_r").with_extremes(bad="white")
+                im = ax.imshow(np.ma.masked_where(img.T <= 0, img.T), origin="lower", extent=extent,
+                               cmap=cmap_q, vmin=0, vmax=max(vmax, 1e-6), aspect="auto", interpolation="nearest")
+                fig.colorbar(im, ax=ax, shrink=0.8, label="charge [ADC]", extend="max")
             else:
                 masked = np.ma.masked_where(img.T == 0, img.T)
                 ax.imshow(np.where(charge[p][ws, ts].T > 0, 0.9, 1.0), origin="lower", extent=extent,
                           cmap="gray", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
                 ax.imshow(masked, origin="lower", extent=extent, cmap=cmap, vmin=-0.5,
                           vmax=len(class_names) - 0.5, aspect="auto", interpolation="nearest")
-            ax.set_title(f"{names[p]} plane: {row_name}")
+            ax.set_title(f"{names[p]} plane: {row_name}" + (f" ({label_kind})" if label_kind else ""))
             ax.set_xlabel("wire")
             ax.set_ylabel("time tick (image row)")
             _cm_axes(ax, metas[p])
-    if len(rows) > 1:
-        present = sorted({int(v) for _, imgs in rows[1:] for im in imgs for v in np.unique(im) if v > 0})
-        handles = [Patch(color=cmap(i), label=class_names[i]) for i in present]
-        if handles:
-            fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
+    handles, seen = [], set()
+    for _, label_kind, imgs in label_rows:
+        cmap, class_names = label_cmap(label_kind)
+        for v in sorted({int(v) for im in imgs for v in np.unique(im) if v > 0}):
+            if (label_kind, v) not in seen and v < len(class_names):
+                seen.add((label_kind, v))
+                handles.append(Patch(color=cmap(v), label=class_names[v]))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
     if title:
         fig.suptitle(title)
     return fig

@@ -1,1 +1,69 @@
-"""Event generators: neutrino interactions, particle gun, cosmic muons."""
+"""Event generators: neutrino interactions, particle gun, cosmic muons (lartpc-physics.md §5, §6, §8).
+
+``generate`` is the one entry point of the simulation pipeline: it returns one event's primaries
+(``PRIMARY_DTYPE``: MeV/c, cm, ns after the trigger) and its ``Truth``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from argonet.conf.sim import GeneratorConfig
+from argonet.errors import ConfigError
+from argonet.event import Truth
+from argonet.sim.detector import Detector
+from argonet.sim.generators.cosmics import sample_cosmics
+from argonet.sim.generators.gun import shoot
+from argonet.sim.generators.neutrino import sample_interaction
+
+__all__ = ["generate", "sample_cosmics"]
+
+EVENT_GENERATORS = ("interactions", "gun", "cosmics")
+INVISIBLE_PDG = (12, 14, 16, 2112)   # neutrinos and neutrons leave no ionisation of their own
+MAX_REDRAWS = 1000
+
+
+def has_visible(primaries: np.ndarray) -> bool:
+    """Whether any primary ionises (charged) or converts (photon, pi0): an NC elastic on a neutron does not."""
+    return bool(np.any(~np.isin(np.abs(primaries["pdg"]), INVISIBLE_PDG)))
+
+
+def _draw_class(cfg: GeneratorConfig, rng: np.random.Generator) -> str:
+    """An interaction class from cfg.classes with cfg.class_weights (None: balanced)."""
+    weights = cfg.class_weights or [1.0] * len(cfg.classes)
+    r = rng.random() * sum(weights)
+    for name, w in zip(cfg.classes, weights):
+        r -= w
+        if r < 0:
+            return name
+    return cfg.classes[-1]
+
+
+def generate(cfg: GeneratorConfig, detector: Detector, rng: np.random.Generator) -> tuple[np.ndarray, Truth]:
+    """One event's primaries (PRIMARY_DTYPE) and its truth, for cfg.name in interactions|gun|cosmics.
+
+    For interactions/gun with cfg.cosmics=True, cosmic muons are appended (semantic=COSMIC) and
+    Truth.n_cosmics set; for cfg.name == 'cosmics' the class is 'COSMIC'.
+    """
+    if cfg.name == "cosmics":
+        cosmics = sample_cosmics(detector, rng, cfg.cosmic_flux_scale)
+        return cosmics, Truth(class_name="COSMIC", n_cosmics=len(cosmics))
+    if cfg.name == "interactions":
+        class_name = _draw_class(cfg, rng)
+        for _ in range(MAX_REDRAWS):
+            primaries, truth = sample_interaction(
+                class_name, detector, rng, e_max_GeV=cfg.nu_energy_GeV_max, margin_cm=cfg.fiducial_margin_cm,
+                fermi_motion=cfg.fermi_motion, fsi=cfg.fsi, neutrons=cfg.neutrons)
+            if not cfg.require_visible or has_visible(primaries):
+                break
+    elif cfg.name == "gun":
+        primaries, truth = shoot(cfg.particles, detector, rng, ke_MeV_min=cfg.ke_MeV_min, ke_MeV_max=cfg.ke_MeV_max,
+                                 direction=cfg.direction, ke_spectrum=cfg.ke_spectrum,
+                                 margin_cm=cfg.fiducial_margin_cm)
+    else:
+        raise ConfigError("generator.name", f"{cfg.name!r} does not make LArTPC events", EVENT_GENERATORS)
+    if cfg.cosmics:
+        cosmics = sample_cosmics(detector, rng, cfg.cosmic_flux_scale)
+        primaries = np.concatenate([primaries, cosmics])
+        truth.n_cosmics = len(cosmics)
+    return primaries, truth

@@ -1,0 +1,57 @@
+"""Crash-safe output files: write under a temporary name, rename onto the final name when complete."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import weakref
+from pathlib import Path
+
+from argonet.errors import FormatError
+
+
+def _remove(path: Path) -> None:
+    """Delete a leftover temporary file, quietly if it is already gone."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+class AtomicPath:
+    """A temporary file beside ``path``: ``commit`` renames it onto ``path``, ``discard`` deletes it.
+
+    A crash or an interrupt before ``commit`` never leaves a half-written file under the final
+    name; the temporary file is also removed when the object is garbage-collected uncommitted.
+    """
+
+    def __init__(self, path: str | os.PathLike, overwrite: bool = False):
+        self.path = Path(path)
+        self.overwrite = overwrite
+        self._refuse_existing()
+        if not self.path.parent.is_dir():
+            raise FormatError("the output folder does not exist", file=str(self.path))
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
+        except OSError as exc:
+            raise FormatError(f"cannot create a file in the output folder ({exc.strerror})",
+                              file=str(self.path)) from exc
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self._finalizer = weakref.finalize(self, _remove, self.tmp)
+
+    def _refuse_existing(self) -> None:
+        """Refuse to replace an existing file unless overwrite was asked for."""
+        if self.path.exists() and not self.overwrite:
+            raise FormatError("already exists; pass overwrite=True to replace it", file=str(self.path))
+
+    def commit(self) -> Path:
+        """Move the finished temporary file onto the final name."""
+        self._refuse_existing()
+        os.replace(self.tmp, self.path)
+        self._finalizer.detach()
+        return self.path
+
+    def discard(self) -> None:
+        """Delete the temporary file; the final name is left untouched."""
+        self._finalizer()

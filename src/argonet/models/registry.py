@@ -1,0 +1,60 @@
+"""Named model builders: ``get_model("resnet18", num_classes=3, in_chans=3)``.
+
+Builders register themselves with ``@register_model()`` when their module is imported; the
+modules of argonet's own models are imported on first use, so a name is found without the caller
+importing anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+import inspect
+from typing import Any, TypeVar
+
+from torch import nn
+
+from argonet.errors import ConfigError
+
+BUILTIN_MODULES = ("argonet.models.classifiers",)
+
+_BUILDERS: dict[str, Callable[..., nn.Module]] = {}
+F = TypeVar("F", bound=Callable[..., nn.Module])
+
+
+def register_model(name: str | None = None) -> Callable[[F], F]:
+    """Register a builder under ``name`` (default: the function's name); a second use of a name raises."""
+
+    def wrapper(builder: F) -> F:
+        key = name or builder.__name__
+        if key in _BUILDERS:
+            raise ValueError(f"a model is already registered under the name {key!r}")
+        _BUILDERS[key] = builder
+        return builder
+
+    return wrapper
+
+
+def _load_builtins() -> None:
+    """Import argonet's model modules so that their builders are registered."""
+    for module in BUILTIN_MODULES:
+        import_module(module)
+
+
+def list_models() -> list[str]:
+    """Names of all registered models, sorted."""
+    _load_builtins()
+    return sorted(_BUILDERS)
+
+
+def get_model(name: str, **kwargs: Any) -> nn.Module:
+    """Build model ``name``; arguments left as None take the builder's default (so configs can leave them unset)."""
+    _load_builtins()
+    if name not in _BUILDERS:
+        raise ConfigError("model.name", f"unknown model {name!r}", choices=sorted(_BUILDERS))
+    builder = _BUILDERS[name]
+    accepted = inspect.signature(builder).parameters
+    for key in kwargs:
+        if key not in accepted:
+            raise ConfigError(f"model.{key}", f"model {name!r} takes no argument {key!r}", choices=accepted)
+    return builder(**{k: v for k, v in kwargs.items() if v is not None})

@@ -1,0 +1,27 @@
+"""``argonet display``: a PNG per event, clear errors for bad files and events."""
+
+from __future__ import annotations
+
+from argonet.cli.main import main
+
+
+def test_display_writes_png(tmp_path):
+    out = tmp_path / "e.h5"
+    assert main(["simulate", "n_events=2", "progress=false", f"output={out}"]) == 0
+    png = tmp_path / "ev1.png"
+    assert main(["display", str(out), "event=1", f"output={png}"]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
+def test_display_errors(tmp_path, capsys):
+    assert main(["display", str(tmp_path / "nope.h5")]) == 2
+    assert "nope.h5" in capsys.readouterr().err
+    out = tmp_path / "e.h5"
+    assert main(["simulate", "n_events=1", "progress=false", f"output={out}"]) == 0
+    assert main(["display", str(out), "event=5"]) == 2
+    err = capsys.readouterr().err
+    assert "event 5" in err and err.count("\n") == 1
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not hdf5 at all" * 10)
+    assert main(["display", str(bad)]) == 2
+    assert "bad.h5" in capsys.readouterr().err
