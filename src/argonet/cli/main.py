@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     except ArgonetError as err:
         print(f"argonet {command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:          # output piped into e.g. `head`
+        return 0
     except KeyboardInterrupt:
         print(f"argonet {command}: interrupted; no partial output was kept", file=sys.stderr)
         return 130
