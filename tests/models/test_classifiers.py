@@ -72,7 +72,7 @@ def test_reset_classifier_changes_head_width(name):
     assert model(torch.randn(1, 3, SIZE, SIZE)).shape == (1, model.num_features)
 
 
-@pytest.mark.parametrize("name", ["smallcnn", "resnet18", "googlenet"])
+@pytest.mark.parametrize("name", list_models())
 @pytest.mark.parametrize("in_chans", [1, 2, 3])
 def test_input_channels(name, in_chans):
     model = get_model(name, num_classes=2, in_chans=in_chans).eval()

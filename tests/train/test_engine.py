@@ -32,7 +32,12 @@ def test_fit_learns_and_writes_checkpoint_log_and_tensorboard(tmp_path):
     assert set(state["rng"][0]["process"]) == {"torch", "cuda", "numpy", "python"}
     assert result.best is not None and result.best.exists()
     assert "epoch 2:" in (tmp_path / "train.log").read_text()
-    assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    events = EventAccumulator(str(tmp_path / "tensorboard"))
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert {"train/loss", "train/lr_head", "train/lr_stem", "train/epoch_loss", "val/loss", "val/accuracy"} <= tags
+    assert [e.step for e in events.Scalars("val/accuracy")] == [12, 24, 36]
 
 
 def test_accumulated_micro_batches_equal_one_big_batch(tmp_path):

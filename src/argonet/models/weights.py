@@ -134,10 +134,9 @@ def load_pretrained(model: nn.Module, arch: str, weights: str) -> str:
         state[conv_key] = adapt_input_conv(state[conv_key], own[conv_key].shape[1])
     head = f"{model.classifier_name}."
     head_keys = [k for k in own if k.startswith(head)]
-    if any(k in state and state[k].shape != own[k].shape for k in head_keys) or not head_keys:
+    if not head_keys or any(k not in state or state[k].shape != own[k].shape for k in head_keys):
         notes.append(f"new {model.num_classes}-class head")
         state = {k: v for k, v in state.items() if not k.startswith(head)}
-        head_keys = []
     ignored = tuple(getattr(model, "ignored_weights", ()))
     unexpected = [k for k in state if k not in own and not k.startswith(ignored)]
     missing = [k for k in own if k not in state and not k.endswith("num_batches_tracked") and not k.startswith(head)]

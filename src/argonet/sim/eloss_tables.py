@@ -19,6 +19,8 @@ from numba import njit
 
 from argonet import units
 from argonet.sim import physics
+from argonet.sim.draws import normal_pair
+from argonet.sim.xoshiro import uniform
 
 #: Species rows of the tables.
 MUON, PION, KAON, PROTON, ELECTRON, POSITRON = range(6)
@@ -35,7 +37,7 @@ N_KE = 901                      # physics.KE_GRID_MeV
 N_W = 8193                      # Landau λ(w), w = -ln(1 - u), u its CDF, w in [0, W_MAX]
 W_MAX = 16.0
 N_M = 2049                      # Landau truncation w_max for a wanted truncated mean m
-O_RANGE = 0                     # ln CSDA range (cm), N_SPECIES rows; e+- with radiative loss
+O_RANGE = 0                     # ln CSDA range (cm), N_SPECIES rows; e+- collision loss only
 O_DEDX = O_RANGE + N_SPECIES * N_KE      # ln mean dE/dx (MeV/cm); e+- collision only
 O_MPV = O_DEDX + N_SPECIES * N_KE        # log term of the PDG most probable loss
 O_PHOTON = O_MPV + N_SPECIES * N_KE      # ln total photon attenuation length (cm)
@@ -78,7 +80,7 @@ def build_tables() -> np.ndarray:
         tab[O_DEDX + row * N_KE:][:N_KE] = np.log(physics.bethe_dedx_MeV_per_cm(ke, mass))
         tab[O_MPV + row * N_KE:][:N_KE] = physics.landau_mpv_log_term(ke, mass)
     for row, positron in ((ELECTRON, False), (POSITRON, True)):
-        tab[O_RANGE + row * N_KE:][:N_KE] = np.log(np.maximum(physics.electron_range_table(positron), 1e-30))
+        tab[O_RANGE + row * N_KE:][:N_KE] = np.log(np.maximum(physics.electron_range_table(positron, False), 1e-30))
         tab[O_DEDX + row * N_KE:][:N_KE] = np.log(physics.electron_collision_dedx_MeV_per_cm(ke, positron))
         tab[O_MPV + row * N_KE:][:N_KE] = physics.landau_mpv_log_term(ke, units.electron_mass_MeV)
     total = physics.photon_attenuation_length_cm(ke)
@@ -185,17 +187,19 @@ def scattering_sigma_rad(tab, p_MeV, beta, step_cm):
 
 
 @njit(cache=True, inline="always")
-def _gaussian_loss(rng, mean_MeV, sigma_MeV):
+def _gaussian_loss(state, mean_MeV, sigma_MeV):
     """Gaussian loss kept inside [0, 2 mean] (symmetric, so the mean is preserved)."""
-    for _ in range(16):
-        loss = mean_MeV + sigma_MeV * rng.standard_normal()
-        if 0.0 <= loss <= 2.0 * mean_MeV:
-            return loss
+    for _ in range(8):
+        a, b = normal_pair(state)
+        for z in (a, b):
+            loss = mean_MeV + sigma_MeV * z
+            if 0.0 <= loss <= 2.0 * mean_MeV:
+                return loss
     return mean_MeV
 
 
 @njit(cache=True)
-def sample_energy_loss(rng, tab, mean_MeV, xi_MeV, mpv_MeV, tmax_MeV, beta2):
+def sample_energy_loss(state, tab, mean_MeV, xi_MeV, mpv_MeV, tmax_MeV, beta2):
     """Energy lost in one step: truncated Landau with the PDG MPV and the given mean, or Gaussian.
 
     ``mean_MeV`` is the mean loss not carried by explicit delta rays, ``xi_MeV`` the Landau
@@ -207,11 +211,11 @@ def sample_energy_loss(rng, tab, mean_MeV, xi_MeV, mpv_MeV, tmax_MeV, beta2):
     m = (mean_MeV - mpv_MeV) / xi_MeV + tab[c + C_LANDAU_MODE]
     if xi_MeV < KAPPA_GAUSSIAN * tmax_MeV and m >= tab[c + C_M_MIN]:
         w_max = _interp(tab, O_WMAX, N_M, tab[c + C_M_MIN], tab[c + C_M_STEP], m)
-        u = rng.random() * (1.0 - np.exp(-w_max))
+        u = uniform(state) * (1.0 - np.exp(-w_max))
         lam = _interp(tab, O_LAMBDA, N_W, 0.0, W_MAX / (N_W - 1), -np.log(1.0 - u))
         return max(mpv_MeV + xi_MeV * (lam - tab[c + C_LANDAU_MODE]), 0.0)
     sigma = np.sqrt(xi_MeV * tmax_MeV * max(1.0 - 0.5 * beta2, 0.0))
-    return _gaussian_loss(rng, mean_MeV, sigma)
+    return _gaussian_loss(state, mean_MeV, sigma)
 
 
 @njit(cache=True, inline="always")
@@ -232,9 +236,9 @@ def delta_ray_rate_per_cm(tab, beta2, wmax_MeV, cut_MeV):
 
 
 @njit(cache=True, inline="always")
-def sample_delta_ray_MeV(rng, beta2, wmax_MeV, cut_MeV):
+def sample_delta_ray_MeV(state, beta2, wmax_MeV, cut_MeV):
     """Knock-on electron kinetic energy from dN/dT ∝ (1 - beta^2 T/W_max)/T^2 above cut_MeV."""
     while True:
-        t = 1.0 / (1.0 / cut_MeV - rng.random() * (1.0 / cut_MeV - 1.0 / wmax_MeV))
-        if rng.random() <= 1.0 - beta2 * t / wmax_MeV:
+        t = 1.0 / (1.0 / cut_MeV - uniform(state) * (1.0 / cut_MeV - 1.0 / wmax_MeV))
+        if uniform(state) <= 1.0 - beta2 * t / wmax_MeV:
             return t

@@ -174,9 +174,11 @@ def heavy_range_table(mass_MeV: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=None)
-def electron_range_table(positron: bool = False) -> np.ndarray:
-    """CSDA range (cm) of e- / e+ with collision and radiative losses, on KE_GRID_MeV (§3.8)."""
-    dedx = electron_collision_dedx_MeV_per_cm(KE_GRID_MeV, positron) + electron_radiative_dedx_MeV_per_cm(KE_GRID_MeV)
+def electron_range_table(positron: bool = False, radiative: bool = True) -> np.ndarray:
+    """CSDA range (cm) of e- / e+ on KE_GRID_MeV, with or without the radiative loss (§3.8)."""
+    dedx = electron_collision_dedx_MeV_per_cm(KE_GRID_MeV, positron)
+    if radiative:
+        dedx = dedx + electron_radiative_dedx_MeV_per_cm(KE_GRID_MeV)
     return _cumulative_range_cm(KE_GRID_MeV, dedx)
 
 

@@ -3,9 +3,9 @@
 Three growable float64 buffers travel through the kernels: the particle stack (waiting
 particles), the deposits (one row per step) and the particle table (one row per tracked
 particle). Codes (pdg, kind, process) are passed to kernels as floats: numba compiles a
-separate copy of a function for every distinct integer literal argument. ``params`` is a float64 vector with the configuration and every process constant
-the kernels use, built per call from ``PhysicsConfig`` and ``units`` (so numba's cache never
-holds stale numbers).
+separate copy of a function for every distinct integer literal argument. ``params`` is a
+float64 vector with the configuration and every process constant the kernels use, built per
+call from ``PhysicsConfig`` and ``units`` (so numba's cache never holds stale numbers).
 """
 
 from __future__ import annotations
@@ -86,7 +86,9 @@ def reserve(buf, n):
     if n < buf.shape[0]:
         return buf
     out = np.empty((2 * buf.shape[0], buf.shape[1]))
-    out[:n] = buf[:n]
+    for i in range(n):          # element copy: a slice assignment compiles a broadcast check
+        for j in range(buf.shape[1]):
+            out[i, j] = buf[i, j]
     return out
 
 
@@ -123,3 +125,9 @@ S_X, S_Y, S_Z, S_UX, S_UY, S_UZ, S_KE, S_T, S_DISTANCE, S_CHANNEL = range(10)
 N_STATE = 10
 #: How a heavy charged track ended.
 FATE_STOP, FATE_EXIT, FATE_INELASTIC, FATE_DECAY = range(4)
+
+# ---- products left at the end of a track (secondaries.products) ----
+Q_PDG, Q_UX, Q_UY, Q_UZ, Q_KE, Q_T, Q_KIND, Q_PROCESS, Q_CREDIT = range(9)
+N_PRODUCT_COLUMNS = 9
+MAX_PRODUCTS = 8
+FOLD = 0.0              # Q_CREDIT of a product folded into its parent's table row (else OWN_ROW)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from argonet.sim.draws import normal_pair
+
 
 @njit(cache=True)
 def rotate(ux, uy, uz, cos_theta, phi):
@@ -30,23 +32,13 @@ def rotate(ux, uy, uz, cos_theta, phi):
 
 
 @njit(cache=True, inline="always")
-def scatter(rng, ux, uy, uz, sigma_rad):
+def scatter(state, ux, uy, uz, sigma_rad):
     """Turn a direction by two independent Gaussian projected angles of width sigma_rad."""
-    tx = sigma_rad * rng.standard_normal()
-    ty = sigma_rad * rng.standard_normal()
-    theta = np.sqrt(tx * tx + ty * ty)
+    tx, ty = normal_pair(state)
+    theta = sigma_rad * np.sqrt(tx * tx + ty * ty)
     if theta == 0.0:
         return ux, uy, uz
     return rotate(ux, uy, uz, np.cos(min(theta, np.pi)), np.arctan2(ty, tx))
-
-
-@njit(cache=True, inline="always")
-def isotropic(rng):
-    """A direction uniform on the sphere."""
-    cos_theta = 2.0 * rng.random() - 1.0
-    sin_theta = np.sqrt(max(0.0, 1.0 - cos_theta * cos_theta))
-    phi = 2.0 * np.pi * rng.random()
-    return sin_theta * np.cos(phi), sin_theta * np.sin(phi), cos_theta
 
 
 @njit(cache=True, inline="always")

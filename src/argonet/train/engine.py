@@ -340,10 +340,12 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
         sums = all_reduce_sum(torch.tensor([progress.loss_sum, progress.loss_count], dtype=torch.float64,
                                            device=device), info)
         record = {"epoch": epoch, "step": progress.step, "train_loss": (sums[0] / sums[1].clamp(min=1)).item()}
+        log.scalars("train", {"epoch_loss": record["train_loss"], "epoch": epoch}, progress.step)
         if val_loader is not None:
-            record.update({f"val_{k}": v for k, v in evaluate(net, task, val_loader, loop).items()})
+            metrics = evaluate(net, task, val_loader, loop)
+            log.scalars("val", metrics, progress.step)
+            record.update({f"val_{k}": v for k, v in metrics.items()})
         progress.history.append(record)
-        log.scalars("epoch", {k: v for k, v in record.items() if k != "epoch"}, epoch)
         log.info(f"epoch {epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"))
         progress.epoch, progress.epoch_batches, progress.loss_sum, progress.loss_count = epoch + 1, 0, 0.0, 0
         improved = val_loader is not None and record["val_loss"] < progress.best_val_loss
