@@ -62,7 +62,7 @@ def _enter_box(par, st, mass):
     return d >= 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _track_one(state, tab, par, e, track, st, dep, ndep, stk, nstk, prod):
     """Transport one particle and push what it leaves; neutrons, neutrinos and unknowns are not tracked."""
     pdg = e[K_PDG]
