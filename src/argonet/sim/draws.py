@@ -24,7 +24,7 @@ def stream_from(rng: np.random.Generator) -> np.ndarray:
 
 @njit(cache=True, inline="always")
 def exponential(state, mean):
-    """Exponential variate with the given mean (inf stays inf)."""
+    """Exponential variate with the given (finite) mean."""
     return -mean * math.log(uniform(state))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+
 from argonet import units
 from argonet.errors import ConfigError
 
@@ -26,25 +27,26 @@ HEAVY_MASSES_MeV = {13: units.muon_mass_MeV, 211: units.pion_charged_mass_MeV,
 ELECTRON_PDGS = (11, -11)
 
 _LN10 = np.log(10.0)
+ArrayLike = float | np.ndarray
 
 
-def _as_array(value) -> np.ndarray:
+def _as_array(value: ArrayLike) -> np.ndarray:
     """Float64 view of a scalar or array argument."""
     return np.asarray(value, dtype=np.float64)
 
 
-def _scalar_or_array(result: np.ndarray, like) -> float | np.ndarray:
+def _scalar_or_array(result: np.ndarray, like: ArrayLike) -> ArrayLike:
     """Return a Python float when the caller passed a scalar."""
     return float(result) if np.ndim(like) == 0 else result
 
 
-def beta_gamma(ke_MeV, mass_MeV):
+def beta_gamma(ke_MeV: ArrayLike, mass_MeV: float) -> np.ndarray:
     """beta*gamma = p/(m c) of a particle of kinetic energy ke_MeV."""
     gamma = 1.0 + _as_array(ke_MeV) / mass_MeV
     return np.sqrt(np.maximum(gamma * gamma - 1.0, 0.0))
 
 
-def density_effect(beta_gamma_value):
+def density_effect(beta_gamma_value: ArrayLike) -> np.ndarray:
     """Sternheimer density-effect correction delta(beta*gamma) for liquid argon (§3.2)."""
     s = units.argon_sternheimer
     x = np.log10(np.maximum(_as_array(beta_gamma_value), 1e-12))
@@ -53,7 +55,7 @@ def density_effect(beta_gamma_value):
     return np.where(x >= s["x1"], full, np.where(x >= s["x0"], middle, s["delta0"]))
 
 
-def max_energy_transfer_MeV(ke_MeV, mass_MeV):
+def max_energy_transfer_MeV(ke_MeV: ArrayLike, mass_MeV: float) -> np.ndarray:
     """W_max: the largest energy a heavy particle can hand to one electron (§3.2)."""
     bg = beta_gamma(ke_MeV, mass_MeV)
     gamma = 1.0 + _as_array(ke_MeV) / mass_MeV
@@ -61,7 +63,7 @@ def max_energy_transfer_MeV(ke_MeV, mass_MeV):
     return 2.0 * ELECTRON_MASS_MeV * bg**2 / (1.0 + 2.0 * gamma * ratio + ratio**2)
 
 
-def bethe_dedx_MeV_per_cm(ke_MeV, mass_MeV: float, charge: int = 1):
+def bethe_dedx_MeV_per_cm(ke_MeV: ArrayLike, mass_MeV: float, charge: int = 1) -> np.ndarray:
     """Mean stopping power -dE/dx of a heavy charged particle (Bethe-Bloch + density effect)."""
     bg = np.maximum(beta_gamma(ke_MeV, mass_MeV), 1e-6)
     beta2 = bg**2 / (1.0 + bg**2)
@@ -71,7 +73,7 @@ def bethe_dedx_MeV_per_cm(ke_MeV, mass_MeV: float, charge: int = 1):
     return 2.0 * XI_PER_CM_MeV * charge**2 / beta2 * np.maximum(bracket, 1e-3)
 
 
-def landau_mpv_log_term(ke_MeV, mass_MeV: float):
+def landau_mpv_log_term(ke_MeV: ArrayLike, mass_MeV: float) -> np.ndarray:
     """ln(2 m c^2 beta^2 gamma^2 / I) + 0.2 - beta^2 - delta: Delta_p = xi (this + ln(xi/I)), §3.5."""
     bg = np.maximum(beta_gamma(ke_MeV, mass_MeV), 1e-6)
     beta2 = bg**2 / (1.0 + bg**2)
@@ -79,14 +81,14 @@ def landau_mpv_log_term(ke_MeV, mass_MeV: float):
             + units.landau_mpv_constant - beta2 - density_effect(bg))
 
 
-def landau_mpv_MeV(ke_MeV, mass_MeV: float, thickness_cm):
+def landau_mpv_MeV(ke_MeV: ArrayLike, mass_MeV: float, thickness_cm: ArrayLike) -> np.ndarray:
     """PDG most probable energy loss Delta_p in a slab of liquid argon (§3.5)."""
     bg = np.maximum(beta_gamma(ke_MeV, mass_MeV), 1e-6)
     xi = XI_PER_CM_MeV * _as_array(thickness_cm) * (1.0 + bg**2) / bg**2
     return xi * (landau_mpv_log_term(ke_MeV, mass_MeV) + np.log(xi / MEAN_EXCITATION_MeV))
 
 
-def electron_collision_dedx_MeV_per_cm(ke_MeV, positron: bool = False):
+def electron_collision_dedx_MeV_per_cm(ke_MeV: ArrayLike, positron: bool = False) -> np.ndarray:
     """Collision stopping power of e- (or e+) by Rohrlich-Carlson, with density effect (§3.8)."""
     tau = np.maximum(_as_array(ke_MeV), 1e-6) / ELECTRON_MASS_MeV
     beta2 = tau * (tau + 2.0) / (tau + 1.0) ** 2
@@ -100,12 +102,12 @@ def electron_collision_dedx_MeV_per_cm(ke_MeV, positron: bool = False):
     return XI_PER_CM_MeV / beta2 * np.maximum(bracket, 1e-3)
 
 
-def electron_radiative_dedx_MeV_per_cm(ke_MeV):
+def electron_radiative_dedx_MeV_per_cm(ke_MeV: ArrayLike) -> np.ndarray:
     """Bremsstrahlung loss of e+-: total energy over one radiation length (§3.8)."""
     return (_as_array(ke_MeV) + ELECTRON_MASS_MeV) / units.argon_radiation_length_cm
 
 
-def highland_theta0_rad(p_MeV, beta, x_cm, charge: int = 1):
+def highland_theta0_rad(p_MeV: ArrayLike, beta: ArrayLike, x_cm: ArrayLike, charge: int = 1) -> ArrayLike:
     """Highland width (rad) of the projected multiple-scattering angle after x_cm of argon (§3.7)."""
     x_over_x0 = _as_array(x_cm) / units.argon_radiation_length_cm
     log_term = 1.0 + units.highland_log_coefficient * np.log(x_over_x0 * charge**2 / _as_array(beta) ** 2)
@@ -113,7 +115,7 @@ def highland_theta0_rad(p_MeV, beta, x_cm, charge: int = 1):
     return _scalar_or_array(result, p_MeV)
 
 
-def klein_nishina_cross_section_cm2(photon_MeV):
+def klein_nishina_cross_section_cm2(photon_MeV: ArrayLike) -> np.ndarray:
     """Compton cross section per electron (Klein-Nishina), cm^2."""
     k = np.maximum(_as_array(photon_MeV), 1e-6) / ELECTRON_MASS_MeV
     log_term = np.log1p(2.0 * k)
@@ -122,12 +124,12 @@ def klein_nishina_cross_section_cm2(photon_MeV):
     return 2.0 * np.pi * units.classical_electron_radius_cm**2 * sigma
 
 
-def compton_attenuation_length_cm(photon_MeV):
+def compton_attenuation_length_cm(photon_MeV: ArrayLike) -> np.ndarray:
     """Mean free path for Compton scattering on the argon electrons (cm)."""
     return 1.0 / (ELECTRON_DENSITY_PER_CM3 * klein_nishina_cross_section_cm2(photon_MeV))
 
 
-def photon_attenuation_length_cm(photon_MeV):
+def photon_attenuation_length_cm(photon_MeV: ArrayLike) -> np.ndarray:
     """Total (Compton + pair) attenuation length: §4 table in log-log, Compton alone below 2 m_e."""
     nodes = np.array(units.photon_attenuation_nodes_MeV_cm)
     k = np.maximum(_as_array(photon_MeV), 1e-6)
@@ -170,6 +172,7 @@ def heavy_range_table(mass_MeV: float) -> np.ndarray:
     slope = ke_ref / (range_ref * float(bethe_dedx_MeV_per_cm(ke_ref, mass_MeV)))
     below = KE_GRID_MeV < ke_ref
     ranges[below] = range_ref * (KE_GRID_MeV[below] / ke_ref) ** slope
+    ranges.setflags(write=False)            # shared by every caller through the cache
     return ranges
 
 
@@ -179,10 +182,12 @@ def electron_range_table(positron: bool = False, radiative: bool = True) -> np.n
     dedx = electron_collision_dedx_MeV_per_cm(KE_GRID_MeV, positron)
     if radiative:
         dedx = dedx + electron_radiative_dedx_MeV_per_cm(KE_GRID_MeV)
-    return _cumulative_range_cm(KE_GRID_MeV, dedx)
+    ranges = _cumulative_range_cm(KE_GRID_MeV, dedx)
+    ranges.setflags(write=False)
+    return ranges
 
 
-def _loss_model(pdg: int):
+def _loss_model(pdg: int) -> tuple[str, float | bool]:
     """('heavy', mass) or ('electron', positron) for a pdg code; ConfigError otherwise."""
     pdg = int(pdg)
     if abs(pdg) in HEAVY_MASSES_MeV:
@@ -199,7 +204,7 @@ def _range_table(pdg: int) -> np.ndarray:
     return heavy_range_table(arg) if model == "heavy" else electron_range_table(arg)
 
 
-def csda_range_cm(pdg: int, ke_MeV: float | np.ndarray) -> float | np.ndarray:
+def csda_range_cm(pdg: int, ke_MeV: ArrayLike) -> ArrayLike:
     """CSDA range in liquid argon (cm), log-log interpolated from the integrated table (§3.3)."""
     ke = np.maximum(_as_array(ke_MeV), KE_GRID_MeV[0])
     table = _range_table(pdg)
@@ -207,7 +212,7 @@ def csda_range_cm(pdg: int, ke_MeV: float | np.ndarray) -> float | np.ndarray:
     return _scalar_or_array(np.where(_as_array(ke_MeV) > 0, result, 0.0), ke_MeV)
 
 
-def kinetic_energy_from_range_MeV(pdg: int, range_cm: float | np.ndarray) -> float | np.ndarray:
+def kinetic_energy_from_range_MeV(pdg: int, range_cm: ArrayLike) -> ArrayLike:
     """Inverse of csda_range_cm: the kinetic energy (MeV) that stops after range_cm."""
     table = _range_table(pdg)
     valid = table > 0
@@ -216,7 +221,7 @@ def kinetic_energy_from_range_MeV(pdg: int, range_cm: float | np.ndarray) -> flo
     return _scalar_or_array(np.where(_as_array(range_cm) > 0, result, 0.0), range_cm)
 
 
-def mean_dedx_MeV_per_cm(pdg: int, ke_MeV: float | np.ndarray) -> float | np.ndarray:
+def mean_dedx_MeV_per_cm(pdg: int, ke_MeV: ArrayLike) -> ArrayLike:
     """Mean energy loss per cm: Bethe for mu/pi/K/p, collision + radiative for e+- (§3.2, §3.8)."""
     model, arg = _loss_model(pdg)
     if model == "heavy":

@@ -22,8 +22,8 @@ import math
 
 from numba import njit
 
-from argonet.sim.draws import exponential, poisson
-from argonet.sim.eloss_tables import C_X0, ELECTRON, O_CONST, photon_length_and_compton_share, range_cm
+from argonet.sim.draws import exponential
+from argonet.sim.eloss_tables import ELECTRON, photon_length_and_compton_share, range_cm
 from argonet.sim.transport_layout import (
     KIND_LOW_ENERGY, KIND_SHOWER, K_KIND, K_SEMANTIC, PR_BREM, PR_COMPTON, PR_CONV, P_BOX, P_E_MASS,
     P_LIGHT_SPEED, P_LOW_ENERGY, P_SHOWER_CUT, S_DISTANCE, S_KE, S_T, S_UX, S_UY, S_UZ, S_X, S_Y, S_Z,
@@ -81,14 +81,13 @@ def deposit_locally(tab, dep, n, st, electron_MeV, track, semantic, kind):
 
 
 @njit(cache=True)
-def emit_brems(state, tab, par, e, track, st, s, ke_mid, budget, speed, stk, nstk):
-    """Bremsstrahlung photons above the cut along the step that ends at st; returns the energy left."""
+def emit_brems(state, par, e, track, st, s, count, ke_mid, budget, speed, stk, nstk):
+    """count bremsstrahlung photons (1/k spectrum above the cut) along the step that ends at st;
+    returns the energy left."""
     cut, me = par[P_SHOWER_CUT], par[P_E_MASS]
-    if ke_mid <= cut:
-        return budget, stk, nstk
     kind = KIND_SHOWER if e[K_KIND] == KIND_SHOWER else KIND_LOW_ENERGY
     log_range = math.log(ke_mid / cut)
-    for _ in range(poisson(state, s * log_range / tab[O_CONST + C_X0])):
+    for _ in range(count):
         k = cut * math.exp(uniform(state) * log_range)
         if k >= budget:
             continue

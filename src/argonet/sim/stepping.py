@@ -35,6 +35,8 @@ FINAL_RANGE_CM = 0.02
 FINE_RANGE_CM, FINE_STEP_CM = 1.0, 0.1
 #: Steps never exceed this fraction of the residual range.
 RANGE_FRACTION = 0.2
+#: Shortest step (cm): keeps the Landau width of a step positive.
+MIN_STEP_CM = 1e-7
 
 
 @njit(cache=True, inline="always")
@@ -62,12 +64,12 @@ def _step_length(par, residual_cm):
 
 
 @njit(cache=True)
-def _emit_delta_rays(state, tab, par, e, track, st, s, ke_mid, mass, beta2, wmax, budget, speed, stk, nstk):
-    """Knock-on electrons above the cut along the step that ends at st (§3.6); returns the energy left."""
+def _emit_delta_rays(state, par, e, track, st, s, count, ke_mid, mass, beta2, wmax, budget, speed, stk, nstk):
+    """count knock-on electrons above the cut along the step that ends at st (§3.6); returns the energy left."""
     me, cut = par[P_E_MASS], par[P_DELTA_CUT]
     process = PR_MU_IONI if abs(e[K_PDG]) == 13.0 else PR_H_IONI
     p = math.sqrt(ke_mid * (ke_mid + 2.0 * mass))
-    for _ in range(poisson(state, s * delta_ray_rate_per_cm(tab, beta2, wmax, cut))):
+    for _ in range(count):
         t_delta = sample_delta_ray_MeV(state, beta2, wmax, cut)
         if t_delta >= budget:
             continue
@@ -125,7 +127,7 @@ def track_charged(state, tab, par, e, track, st, dep, ndep, stk, nstk):
     ke = st[S_KE]
     while True:
         residual = range_cm(tab, species, ke)
-        if ke <= (em_cut if electron else 0.0) or (not electron and residual <= FINAL_RANGE_CM):
+        if ke <= em_cut if electron else residual <= FINAL_RANGE_CM:
             if electron:
                 dep, ndep = deposit_locally(tab, dep, ndep, st, ke, track, semantic, kind)
             else:
@@ -144,6 +146,10 @@ def track_charged(state, tab, par, e, track, st, dep, ndep, stk, nstk):
         exit_s = distance_to_exit(box, st[S_X], st[S_Y], st[S_Z], st[S_UX], st[S_UY], st[S_UZ])
         if exit_s <= s:
             s, fate = exit_s, FATE_EXIT
+        if s <= MIN_STEP_CM:           # on the surface moving out, or an interaction right here
+            if fate == FATE_EXIT:
+                return dep, ndep, stk, nstk, fate
+            s = MIN_STEP_CM
         if ke >= ke_top:                                   # beyond the tables: local stopping power
             mean = dedx_MeV_per_cm(tab, species, ke) * s
         else:
@@ -163,7 +169,8 @@ def track_charged(state, tab, par, e, track, st, dep, ndep, stk, nstk):
         loss = continuous
         if fluctuations:
             xi = xi_per_cm * s / beta2
-            loss = sample_energy_loss(state, tab, continuous, xi, landau_mpv_MeV(tab, species, ke_mid, xi), tmax, beta2)
+            mpv = landau_mpv_MeV(tab, species, ke_mid, xi)
+            loss = sample_energy_loss(state, tab, continuous, xi, mpv, tmax, beta2)
         if electron:
             loss += em_cut * s / x0                         # bremsstrahlung below the cut, on the spot
         loss = min(loss, ke)
@@ -175,11 +182,15 @@ def track_charged(state, tab, par, e, track, st, dep, ndep, stk, nstk):
             ndep += 1
         move(st, s, speed)
         ke -= loss
-        if electron:
-            ke, stk, nstk = emit_brems(state, tab, par, e, track, st, s, ke_mid, ke, speed, stk, nstk)
+        if electron and ke_mid > em_cut:
+            count = poisson(state, s * math.log(ke_mid / em_cut) / x0)     # 1/X0 per unit ln k
+            if count > 0:
+                ke, stk, nstk = emit_brems(state, par, e, track, st, s, count, ke_mid, ke, speed, stk, nstk)
         elif delta_rays and wmax > delta_cut:
-            ke, stk, nstk = _emit_delta_rays(state, tab, par, e, track, st, s, ke_mid, mass, beta2, wmax, ke, speed,
-                                             stk, nstk)
+            count = poisson(state, s * delta_ray_rate_per_cm(tab, beta2, wmax, delta_cut))
+            if count > 0:
+                ke, stk, nstk = _emit_delta_rays(state, par, e, track, st, s, count, ke_mid, mass, beta2, wmax,
+                                                 ke, speed, stk, nstk)
         if ke > par[P_HAD_THRESHOLD]:
             had_left -= s
         decay_left -= s / (math.sqrt(bg2) * c)

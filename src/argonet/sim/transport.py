@@ -15,11 +15,12 @@ import math
 import numpy as np
 from numba import njit
 
+from argonet import units
 from argonet.conf.sim import PhysicsConfig
 from argonet.errors import ConfigError, DataError
 from argonet.event import PARTICLE_DTYPE, ParticleKind
 from argonet.sim import physics
-from argonet.sim.deposits import PRIMARY_DTYPE, Deposits
+from argonet.sim.deposits import Deposits, PRIMARY_DTYPE
 from argonet.sim.draws import stream_from
 from argonet.sim.eloss_tables import TABLES
 from argonet.sim.secondaries import mass_MeV, products
@@ -122,18 +123,19 @@ def _run(state, tab, par, stk, nstk, first_track):
     return dep[:ndep], rows[:nrow]
 
 
+_KNOWN_MASSES_MeV = {**physics.HEAVY_MASSES_MeV, 11: physics.ELECTRON_MASS_MeV, 2112: units.neutron_mass_MeV,
+                     111: units.pion_neutral_mass_MeV, 22: 0.0, 12: 0.0, 14: 0.0, 16: 0.0}
+_PROCESS_NAMES = np.array(PROCESSES, dtype="S32")
+
+
 def _primary_mass_MeV(pdg: int) -> float:
     """Rest mass of a primary (MeV); the particle package knows the ones transport does not track."""
-    known = {13: physics.HEAVY_MASSES_MeV[13], 211: physics.HEAVY_MASSES_MeV[211],
-             321: physics.HEAVY_MASSES_MeV[321], 2212: physics.HEAVY_MASSES_MeV[2212],
-             11: physics.ELECTRON_MASS_MeV, 22: 0.0, 12: 0.0, 14: 0.0, 16: 0.0}
-    if abs(pdg) in known:
-        return known[abs(pdg)]
-    from particle import Particle
-    from particle.particle import ParticleNotFound
+    if abs(pdg) in _KNOWN_MASSES_MeV:
+        return _KNOWN_MASSES_MeV[abs(pdg)]
+    from particle import InvalidParticle, Particle, ParticleNotFound
     try:
         mass = Particle.from_pdgid(pdg).mass
-    except (ParticleNotFound, ValueError):
+    except (InvalidParticle, ParticleNotFound, ValueError):
         raise DataError(f"primaries: unknown pdg code {pdg}") from None
     return float(mass or 0.0)
 
@@ -141,28 +143,23 @@ def _primary_mass_MeV(pdg: int) -> float:
 def _primary_stack(primaries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Stack rows for the primaries (first primary on top) and their rest masses."""
     n = len(primaries)
-    masses = np.array([_primary_mass_MeV(int(p)) for p in primaries["pdg"]], dtype=np.float64)
-    momentum = np.stack([primaries["px_MeV"], primaries["py_MeV"], primaries["pz_MeV"]], axis=1)
-    p = np.linalg.norm(momentum, axis=1)
-    direction = np.where(p[:, None] > 0, momentum / np.where(p > 0, p, 1.0)[:, None], [0.0, 0.0, 1.0])
+    pdg = primaries["pdg"]
+    masses = np.array([_primary_mass_MeV(int(code)) for code in pdg], dtype=np.float64)
+    px, py, pz = primaries["px_MeV"], primaries["py_MeV"], primaries["pz_MeV"]
+    p = np.sqrt(px * px + py * py + pz * pz)
+    moving = p > 0
+    inv_p = np.divide(1.0, p, out=np.zeros(n), where=moving)
     stk = np.zeros((max(n, 16), N_STACK_COLUMNS))
     rows = stk[:n][::-1]
-    rows[:, K_PDG] = primaries["pdg"]
+    rows[:, K_PDG], rows[:, K_T], rows[:, K_SEMANTIC] = pdg, primaries["t_ns"], primaries["semantic"]
     rows[:, K_X], rows[:, K_Y], rows[:, K_Z] = primaries["x_cm"], primaries["y_cm"], primaries["z_cm"]
-    rows[:, K_UX:K_UZ + 1] = direction
-    rows[:, K_KE] = np.sqrt(p**2 + masses**2) - masses
-    rows[:, K_T] = primaries["t_ns"]
-    rows[:, K_PARENT], rows[:, K_PARENT_PDG] = 0.0, 0.0
-    rows[:, K_ANCESTOR], rows[:, K_ANCESTOR_PDG] = -1.0, primaries["pdg"]
+    rows[:, K_UX], rows[:, K_UY], rows[:, K_UZ] = px * inv_p, py * inv_p, np.where(moving, pz * inv_p, 1.0)
+    rows[:, K_KE] = np.sqrt(p * p + masses * masses) - masses
+    rows[:, K_ANCESTOR], rows[:, K_ANCESTOR_PDG] = -1.0, pdg
     rows[:, K_CREDIT], rows[:, K_PROCESS], rows[:, K_ROW] = OWN_ROW, PR_PRIMARY, -1.0
-    rows[:, K_SEMANTIC] = primaries["semantic"]
-    rows[:, K_KIND] = [_primary_kind(int(p)) for p in primaries["pdg"]]
+    shower = (np.abs(pdg) == 11) | (pdg == 22) | (pdg == 111)        # e±, γ and π⁰ start showers
+    rows[:, K_KIND] = np.where(shower, float(ParticleKind.SHOWER), float(ParticleKind.TRACK))
     return stk, masses
-
-
-def _primary_kind(pdg: int) -> float:
-    """Topology label of a primary: showers for e± and γ (and π⁰), tracks otherwise."""
-    return float(ParticleKind.SHOWER if abs(pdg) == 11 or pdg in (22, 111) else ParticleKind.TRACK)
 
 
 def _validate(primaries, box_min_cm, box_max_cm, first_track_id) -> None:
@@ -175,9 +172,6 @@ def _validate(primaries, box_min_cm, box_max_cm, first_track_id) -> None:
         raise ConfigError("box_min_cm/box_max_cm", f"need min < max on every axis, got {box_min_cm} {box_max_cm}")
     if int(first_track_id) < 1:
         raise ConfigError("first_track_id", f"must be >= 1 (got {first_track_id})")
-    numeric = [primaries[f] for f in ("px_MeV", "py_MeV", "pz_MeV", "x_cm", "y_cm", "z_cm", "t_ns")]
-    if len(primaries) and not all(np.isfinite(a).all() for a in numeric):
-        raise DataError("primaries: momenta, positions and times must be finite")
 
 
 def _particle_table(rows: np.ndarray, deposits: Deposits, primaries: np.ndarray, masses: np.ndarray,
@@ -192,7 +186,7 @@ def _particle_table(rows: np.ndarray, deposits: Deposits, primaries: np.ndarray,
         table[name] = rows[:, col]
     table["start_cm"] = rows[:, [R_SX, R_SY, R_SZ]]
     table["end_cm"] = rows[:, [R_EX, R_EY, R_EZ]]
-    table["process"] = np.array(PROCESSES, dtype="S32")[rows[:, R_PROCESS].astype(np.int64)]
+    table["process"] = _PROCESS_NAMES[rows[:, R_PROCESS].astype(np.int64)]
     n_tracks = len(rows)
     index = deposits.track_id.astype(np.int64) - first_track_id
     table["energy_deposit_MeV"] = np.bincount(index, weights=deposits.dE_MeV.astype(np.float64),
@@ -215,6 +209,8 @@ def transport(primaries: np.ndarray, cfg: PhysicsConfig, rng: np.random.Generato
     """
     _validate(primaries, box_min_cm, box_max_cm, first_track_id)
     stk, masses = _primary_stack(primaries)
+    if not np.isfinite(stk).all():
+        raise DataError("primaries: momenta, positions and times must be finite")
     par = make_params(cfg, tuple(map(float, box_min_cm)), tuple(map(float, box_max_cm)))
     dep, rows = _run(stream_from(rng), TABLES, par, stk, len(primaries), int(first_track_id))
     deposits = Deposits(dep[:, D_X].copy(), dep[:, D_Y].copy(), dep[:, D_Z].copy(), dep[:, D_T].copy(),

@@ -6,6 +6,9 @@ particle). Codes (pdg, kind, process) are passed to kernels as floats: numba com
 separate copy of a function for every distinct integer literal argument. ``params`` is a
 float64 vector with the configuration and every process constant the kernels use, built per
 call from ``PhysicsConfig`` and ``units`` (so numba's cache never holds stale numbers).
+The column indices are compiled into the kernels of other modules as constants, and numba
+only re-validates a cached kernel against its own source file: after changing a layout here,
+delete the ``__pycache__`` of ``argonet/sim``.
 """
 
 from __future__ import annotations
@@ -34,18 +37,30 @@ N_DEPOSIT_COLUMNS = 9
 N_ROW_COLUMNS = 22
 
 #: Creation processes (Geant4 names); the stack and table store the index.
-PROCESSES = ("primary", "Decay", "muMinusCaptureAtRest", "hadElastic", "pi+Inelastic", "pi-Inelastic",
-             "protonInelastic", "conv", "eBrem", "compt", "muIoni", "hIoni", "hBertiniCaptureAtRest",
-             "annihil", "kaon+Inelastic", "kaon-Inelastic", "eIoni")
-(PR_PRIMARY, PR_DECAY, PR_MU_CAPTURE, PR_HAD_ELASTIC, PR_PIP_INELASTIC, PR_PIM_INELASTIC, PR_P_INELASTIC,
- PR_CONV, PR_BREM, PR_COMPTON, PR_MU_IONI, PR_H_IONI, PR_CAPTURE_AT_REST, PR_ANNIHIL, PR_KP_INELASTIC,
- PR_KM_INELASTIC, PR_E_IONI) = (float(i) for i in range(len(PROCESSES)))
+PROCESSES = ("primary", "Decay", "muMinusCaptureAtRest", "pi+Inelastic", "pi-Inelastic", "protonInelastic",
+             "conv", "eBrem", "compt", "muIoni", "hIoni", "hBertiniCaptureAtRest", "annihil", "kaon+Inelastic",
+             "kaon-Inelastic")
+(PR_PRIMARY, PR_DECAY, PR_MU_CAPTURE, PR_PIP_INELASTIC, PR_PIM_INELASTIC, PR_P_INELASTIC, PR_CONV, PR_BREM,
+ PR_COMPTON, PR_MU_IONI, PR_H_IONI, PR_CAPTURE_AT_REST, PR_ANNIHIL, PR_KP_INELASTIC,
+ PR_KM_INELASTIC) = (float(i) for i in range(len(PROCESSES)))
 
 KIND_TRACK = float(ParticleKind.TRACK)
 KIND_SHOWER = float(ParticleKind.SHOWER)
 KIND_MICHEL = float(ParticleKind.MICHEL)
 KIND_DELTA = float(ParticleKind.DELTA)
 KIND_LOW_ENERGY = float(ParticleKind.LOW_ENERGY)
+
+# ---- state of the particle being tracked (start values in, end values out) ----
+S_X, S_Y, S_Z, S_UX, S_UY, S_UZ, S_KE, S_T, S_DISTANCE, S_CHANNEL = range(10)
+N_STATE = 10
+#: How a heavy charged track ended.
+FATE_STOP, FATE_EXIT, FATE_INELASTIC, FATE_DECAY = range(4)
+
+# ---- products left at the end of a track (secondaries.products) ----
+Q_PDG, Q_UX, Q_UY, Q_UZ, Q_KE, Q_T, Q_KIND, Q_PROCESS, Q_CREDIT = range(9)
+N_PRODUCT_COLUMNS = 9
+MAX_PRODUCTS = 8
+FOLD = 0.0              # Q_CREDIT of a product folded into its parent's table row (else OWN_ROW)
 
 # ---- params ----
 (P_STEP, P_FLUCTUATIONS, P_DELTA_RAYS, P_DELTA_CUT, P_MCS, P_HADRONIC, P_SHOWER_CUT,
@@ -58,14 +73,10 @@ KIND_LOW_ENERGY = float(ParticleKind.LOW_ENERGY)
 N_PARAMS = 47
 
 
-def make_params(cfg: PhysicsConfig, box_min_cm, box_max_cm) -> np.ndarray:
-    """The params vector of one transport call."""
-    par = np.zeros(N_PARAMS)
-    par[:P_BOX] = (cfg.step_cm, cfg.fluctuations, cfg.delta_rays, cfg.delta_ray_cut_MeV,
-                   cfg.multiple_scattering, cfg.hadronic, cfg.shower_cut_MeV)
-    par[P_BOX:P_BOX + 6] = (*box_min_cm, *box_max_cm)
+def _process_constants() -> np.ndarray:
+    """The units part of the params vector (P_MU_MASS onwards)."""
     u = units
-    par[P_MU_MASS:N_PARAMS] = (
+    return np.array([
         u.muon_mass_MeV, u.pion_charged_mass_MeV, u.pion_neutral_mass_MeV, u.kaon_charged_mass_MeV,
         u.proton_mass_MeV, u.neutron_mass_MeV, u.electron_mass_MeV, u.muon_lifetime_ns,
         u.muon_minus_argon_lifetime_ns, u.muon_minus_capture_fraction_argon, u.pion_charged_lifetime_ns,
@@ -76,7 +87,19 @@ def make_params(cfg: PhysicsConfig, box_min_cm, box_max_cm) -> np.ndarray:
         np.radians(u.proton_inelastic_max_angle_deg), u.capture_gamma_mean_MeV, u.capture_gamma_max_count,
         u.star_proton_ke_mean_MeV, u.star_proton_max_count, u.hbarc_MeV_fm,
         u.nuclear_radius_r0_fm * u.argon_A_g_per_mol ** (1.0 / 3.0), u.low_energy_deposit_MeV,
-        u.speed_of_light_cm_per_ns)
+        u.speed_of_light_cm_per_ns])
+
+
+_PROCESS_CONSTANTS = _process_constants()
+
+
+def make_params(cfg: PhysicsConfig, box_min_cm, box_max_cm) -> np.ndarray:
+    """The params vector of one transport call."""
+    par = np.empty(N_PARAMS)
+    par[:P_BOX] = (cfg.step_cm, cfg.fluctuations, cfg.delta_rays, cfg.delta_ray_cut_MeV,
+                   cfg.multiple_scattering, cfg.hadronic, cfg.shower_cut_MeV)
+    par[P_BOX:P_BOX + 6] = (*box_min_cm, *box_max_cm)
+    par[P_MU_MASS:] = _PROCESS_CONSTANTS
     return par
 
 
@@ -119,15 +142,3 @@ def add_child(stk, n, parent, track, credit, pdg, x, y, z, ux, uy, uz, ke_MeV, t
     row[K_CREDIT] = credit
     row[K_KIND], row[K_SEMANTIC], row[K_PROCESS], row[K_ROW] = kind, parent[K_SEMANTIC], process, -1.0
     return stk
-
-# ---- state of the particle being tracked (start values in, end values out) ----
-S_X, S_Y, S_Z, S_UX, S_UY, S_UZ, S_KE, S_T, S_DISTANCE, S_CHANNEL = range(10)
-N_STATE = 10
-#: How a heavy charged track ended.
-FATE_STOP, FATE_EXIT, FATE_INELASTIC, FATE_DECAY = range(4)
-
-# ---- products left at the end of a track (secondaries.products) ----
-Q_PDG, Q_UX, Q_UY, Q_UZ, Q_KE, Q_T, Q_KIND, Q_PROCESS, Q_CREDIT = range(9)
-N_PRODUCT_COLUMNS = 9
-MAX_PRODUCTS = 8
-FOLD = 0.0              # Q_CREDIT of a product folded into its parent's table row (else OWN_ROW)
