@@ -14,7 +14,6 @@ Supported layouts (detected from the dataset names):
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -27,12 +26,10 @@ from numpy.lib import recfunctions
 
 from argonet.errors import ArgonetError, FormatError
 from argonet.io.atomic import AtomicPath
+from argonet.io.h5handle import LazyH5File
 
 HLS4ML_LABEL_COLUMNS = ("j_g", "j_q", "j_w", "j_z", "j_t")
 HLS4ML_CLASSES = ("gluon", "light_quark", "W", "Z", "top")
-_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, RuntimeError, MemoryError)
-
-
 @dataclass
 class JetImages:
     """Jet images in memory: images (N, H, W) float32, labels (N,) int64 indexing class_names."""
@@ -57,20 +54,8 @@ def _one_hot_to_index(onehot: np.ndarray, where: dict) -> np.ndarray:
     return np.argmax(onehot, axis=1).astype(np.int64)
 
 
-class JetImageFile:
+class JetImageFile(LazyH5File):
     """A jet-image file read lazily: labels at open, images by slice (pickles into workers)."""
-
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        self._h5: h5py.File | None = None
-        self._pid = -1
-        if not self.path.is_file():
-            raise FormatError("no such file", file=str(self.path))
-        try:
-            self._open_and_check()
-        except ArgonetError:
-            self.close()
-            raise
 
     def _open_and_check(self) -> None:
         """Detect the layout, read the labels, check images and labels agree."""
@@ -92,27 +77,6 @@ class JetImageFile:
             if images.shape[0] != len(self.labels):
                 raise FormatError(f"{images.shape[0]} images but {len(self.labels)} labels", **where)
             self.image_shape = tuple(int(n) for n in images.shape[1:])
-
-    def _file(self) -> h5py.File:
-        """The HDF5 handle of this process, opened on first use."""
-        if self._h5 is None or self._pid != os.getpid():
-            self._h5 = h5py.File(self.path, "r")
-            self._pid = os.getpid()
-        return self._h5
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_h5": None, "_pid": -1}
-
-    @contextlib.contextmanager
-    def _guard(self, product: str | None = None):
-        """Library errors become FormatError naming the file and dataset."""
-        try:
-            yield
-        except ArgonetError:
-            raise
-        except _ERRORS as exc:
-            raise FormatError(f"cannot read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
-                              file=str(self.path), product=product) from exc
 
     def _check_labels(self, labels: np.ndarray, class_names: list[str], dataset: str) -> np.ndarray:
         """Labels must be class ids within the class list."""
@@ -194,18 +158,6 @@ class JetImageFile:
     def read(self) -> JetImages:
         """Everything in memory."""
         return JetImages(self.images(), self.labels.copy(), list(self.class_names), self.features, self.attrs)
-
-    def close(self) -> None:
-        """Release the HDF5 handle; a later read opens it again."""
-        if self._h5 is not None and self._pid == os.getpid():
-            self._h5.close()
-        self._h5 = None
-
-    def __enter__(self) -> "JetImageFile":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def read_jet_images(path: str | os.PathLike) -> JetImages:

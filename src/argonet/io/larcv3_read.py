@@ -8,11 +8,8 @@ workers) and raises only argonet errors: corrupt or inconsistent files give one-
 
 from __future__ import annotations
 
-import contextlib
 import json
 import operator
-import os
-from pathlib import Path
 from typing import NamedTuple
 
 import h5py
@@ -21,10 +18,10 @@ import numpy as np
 from argonet.errors import ArgonetError, FormatError
 from argonet.event import PARTICLE_DTYPE, Event, ImageMeta, SparseImage, Truth
 from argonet.io import larcv3_layout as L
+from argonet.io.h5handle import LIBRARY_ERRORS, LazyH5File, one_line
 from argonet.io.larcv3_batch import BlockCache, SparseBatch, meta_columns, read_rows, voxel_columns
 
 #: What h5py and numpy raise on damaged files; the reader turns them into FormatError.
-_LIBRARY_ERRORS = (OSError, KeyError, ValueError, TypeError, IndexError, OverflowError, RuntimeError, MemoryError)
 CHUNK_CACHE_BYTES = 16 << 20      # HDF5 chunk cache per open file
 MAX_COMPRESSION_RATIO = 1100      # deflate cannot shrink data more than ~1032:1 (zlib technical notes)
 
@@ -38,33 +35,20 @@ class _Tables(NamedTuple):
     labels: h5py.Dataset | None         # argonet particle labels, aligned with payload rows
 
 
-def _one_line(exc: BaseException) -> str:
-    """An exception as a short single line."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return f"{type(exc).__name__}: {text[:200]}"
-
-
-class Larcv3File:
+class Larcv3File(LazyH5File):
     """One larcv3 file: random access to entries, batch reads, argonet events.
 
     Args:
         path: the .h5 file; its layout is checked now (FormatError naming the file otherwise).
     """
 
-    def __init__(self, path: str | os.PathLike):
-        self.path = Path(path)
-        self._h5: h5py.File | None = None
-        self._pid = -1
+    h5_options = {"rdcc_nbytes": CHUNK_CACHE_BYTES}
+
+    def _reset_caches(self) -> None:
+        """Table handles and index blocks belong to one HDF5 handle."""
         self._tables_cache: dict[tuple[str, str], _Tables | h5py.Dataset | None] = {}
         self._index = BlockCache()
         self._event_ids: np.ndarray | None = None
-        if not self.path.is_file():
-            raise FormatError("no such file", file=str(self.path))
-        try:
-            self._open_and_check()
-        except ArgonetError:
-            self.close()
-            raise
 
     def _open_and_check(self) -> None:
         """Open the file, check /Events and /Data, list the products."""
@@ -92,51 +76,6 @@ class Larcv3File:
         if dataset.shape[0] * dataset.dtype.itemsize > MAX_COMPRESSION_RATIO * stored_bytes + 4096:
             raise FormatError(f"{dataset.name} claims {dataset.shape[0]} rows but stores only {stored_bytes} bytes "
                               "(damaged file)", file=str(self.path), product=product)
-
-    # --- handles, pickling, errors ---
-    def _file(self) -> h5py.File:
-        """The HDF5 handle of this process, opened on first use (and again after a fork)."""
-        if self._h5 is None or self._pid != os.getpid():
-            self._h5 = h5py.File(self.path, "r", rdcc_nbytes=CHUNK_CACHE_BYTES)
-            self._pid = os.getpid()
-            self._tables_cache = {}
-            self._index.clear()
-        return self._h5
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.update(_h5=None, _pid=-1, _tables_cache={}, _index=BlockCache())
-        return state
-
-    @contextlib.contextmanager
-    def _guard(self, product: str | None = None, entry: int | None = None):
-        """Turn library errors into one FormatError naming file, product and event.
-
-        Floating-point warnings are silenced: damaged values surface as checked FormatErrors
-        (metas) or as the values the file holds (pixels), not as numpy warnings.
-        """
-        try:
-            with np.errstate(all="ignore"):
-                yield
-        except ArgonetError:
-            raise
-        except _LIBRARY_ERRORS as exc:
-            raise FormatError(f"cannot read ({_one_line(exc)})", file=str(self.path),
-                              event=entry, product=product) from exc
-
-    def close(self) -> None:
-        """Release the HDF5 handle; a later read opens it again."""
-        if self._h5 is not None and self._pid == os.getpid():
-            with contextlib.suppress(Exception):
-                self._h5.close()
-        self._h5, self._tables_cache = None, {}
-        self._index.clear()
-
-    def __enter__(self) -> "Larcv3File":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def __len__(self) -> int:
         """Number of events."""
