@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,29 +9,6 @@ import pytest
 
 from argonet.event import Event, ImageMeta, SparseImage, Truth
 from argonet.io import Larcv3Writer
-
-SHARED = Path(__file__).parents[2].parent / "shared"
-SAMPLE = SHARED / "data/larcv3/sample_cosmic_tagger.h5"
-
-
-def shared_file(path: Path) -> Path:
-    """A shared reference file, or a test failure that says where it should be."""
-    if not path.is_file():
-        pytest.fail(f"shared reference file missing: {path} (the tests read ../shared relative to the repository)")
-    return path
-
-
-@pytest.fixture(scope="session")
-def sample_path() -> Path:
-    """The SBND-format larcv3 file written by larcv3 3.5.1 (4 events, 3 planes of 2048 x 1280)."""
-    return shared_file(SAMPLE)
-
-
-@pytest.fixture(scope="session")
-def sample_expected() -> dict:
-    """What larcv3 itself reads back from the sample."""
-    return json.loads(shared_file(SAMPLE.with_name(SAMPLE.name + ".expected.json")).read_text())
-
 
 def meta(plane: int, shape: tuple[int, int]) -> ImageMeta:
     """A plane meta with 0.3 cm pixels."""

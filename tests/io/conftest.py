@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,28 +10,12 @@ import pytest
 from argonet.event import PARTICLE_DTYPE, Event, ImageMeta, ParticleKind, Semantic, SparseImage, Truth
 from argonet.io import process_text
 
-SHARED = Path(__file__).parents[2].parent / "shared"
-SAMPLE = SHARED / "data/larcv3/sample_cosmic_tagger.h5"
-EXPECTED = SAMPLE.with_name(SAMPLE.name + ".expected.json")
-
-
-def _shared(path: Path) -> Path:
-    """A shared reference file, or a test failure that says where it should be."""
-    if not path.is_file():
-        pytest.fail(f"shared reference file missing: {path} (the tests read ../shared relative to the repository)")
-    return path
 
 
 @pytest.fixture(scope="session")
-def sample_path() -> Path:
-    """The larcv3 file written by larcv3 3.5.1 itself."""
-    return _shared(SAMPLE)
-
-
-@pytest.fixture(scope="session")
-def expected() -> dict:
-    """What larcv3 reads back from the sample (sample_cosmic_tagger.h5.expected.json)."""
-    return json.loads(_shared(EXPECTED).read_text())
+def expected(sample_expected) -> dict:
+    """What larcv3 reads back from the sample."""
+    return sample_expected
 
 
 def compare_with_expected(reader, expected: dict, particle_products: dict[str, str] | None = None) -> int:
