@@ -20,6 +20,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "draw the wire planes of one event (charge, truth, predictions) to a PNG"),
     "iotest": ("argonet.cli.iotest", "argonet.conf.data:IotestConfig",
                "read batches exactly as training would and print events/s and MB/s"),
+    "train": ("argonet.cli.train", "argonet.conf.classify:TrainCommandConfig",
+              "train an event classifier (class count and planes taken from the data)"),
+    "evaluate": ("argonet.cli.evaluate", "argonet.conf.classify:EvaluateConfig",
+                 "evaluate a classifier checkpoint: accuracy, confusion matrix, efficiency and purity"),
+    "transfer": ("argonet.cli.transfer", "argonet.conf.classify:TransferConfig",
+                 "staged transfer learning: baseline, frozen-backbone head, fine-tuning, test reports"),
 }
 
 USAGE = """usage: argonet <command> [key=value ...]

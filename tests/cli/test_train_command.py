@@ -1,0 +1,164 @@
+"""``argonet train``, ``argonet evaluate`` and ``argonet transfer`` end to end on a tiny simulated sample.
+
+(Named ``test_train_command.py``: ``tests/conf/test_train.py`` already holds the basename ``test_train``.)
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from argonet.cli.config import compose
+from argonet.cli.main import main
+from argonet.conf.classify import TrainCommandConfig, TransferConfig
+from argonet.data.loader import split_entries
+from argonet.errors import ConfigError
+from argonet.viz.metrics import plot_confusion
+
+N_EVENTS = 48
+CLASSES = ["CCQE", "CCRES", "NCQE", "NCRES"]
+QUIET = ["run.device=cpu", "run.progress=false", "run.tensorboard=false", "run.batch_size=8"]
+
+
+@contextmanager
+def one_torch_thread():
+    """Module fixtures run before the per-test one-thread fixture: keep them to one thread as well."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    """48 neutrino interactions (the four classes) as 3 planes of 64 x 64 vertex crops."""
+    path = tmp_path_factory.mktemp("data") / "tiny.h5"
+    assert main(["simulate", f"n_events={N_EVENTS}", "image.crop_wires=64", "image.crop_ticks=64", "seed=3",
+                 "progress=false", f"output={path}"]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(sample, tmp_path_factory) -> Path:
+    """The output folder of a 2-epoch smallcnn run."""
+    out = tmp_path_factory.mktemp("train")
+    with one_torch_thread():
+        assert main(["train", "task=classify", "model.name=smallcnn", f"data.file={sample}", "run.epochs=2",
+                     f"run.output_dir={out}", *QUIET]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def transfer(sample, tmp_path_factory):
+    """All stages of the transfer recipe, as short as they go."""
+    from argonet.cli.transfer import run
+
+    out = tmp_path_factory.mktemp("transfer")
+    cfg = compose("transfer", TransferConfig, ["model.name=smallcnn", f"data.file={sample}", f"run.output_dir={out}",
+                                               "baseline.epochs=1", "head.epochs=2", "finetune.epochs=1", *QUIET])
+    with one_torch_thread():
+        return run(cfg)
+
+
+def test_train_writes_a_checkpoint_with_classes_and_input_spec(trained):
+    state = torch.load(trained / "checkpoint.pt", map_location="cpu", weights_only=True)
+    assert state["class_names"] == CLASSES                       # taken from the file's truth, EVENT_CLASSES order
+    assert state["input_spec"]["in_chans"] == 3 and state["input_spec"]["image_shape"] == [64, 64]
+    assert state["config"]["model"]["name"] == "smallcnn" and state["config"]["task"] == "classify"
+    assert state["model"]["fc.weight"].shape == (4, 128)         # width from the data, never typed
+    assert len(state["progress"]["history"]) == 2 and (trained / "best.pt").is_file()
+
+
+def test_class_count_typed_against_the_data_is_one_line(sample, tmp_path, capsys):
+    assert main(["train", "model.name=smallcnn", "model.num_classes=3", f"data.file={sample}",
+                 f"run.output_dir={tmp_path}", *QUIET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "model.num_classes: is 3 but the dataset has 4 classes" in err
+
+
+def test_batch_size_typed_twice_is_refused():
+    with pytest.raises(ConfigError, match="data.batch_size: is 4 but run.batch_size is 8"):
+        compose("train", TrainCommandConfig, ["data.batch_size=4", "run.batch_size=8"])
+
+
+def test_evaluate_writes_metrics_of_the_test_split(trained, sample, tmp_path):
+    out = tmp_path / "eval"
+    assert main(["evaluate", f"checkpoint={trained / 'best.pt'}", f"data.file={sample}", f"output_dir={out}",
+                 "device=cpu"]) == 0
+    report = json.loads((out / "metrics.json").read_text())
+    n_test = len(split_entries(N_EVENTS, [0.8, 0.1, 0.1], seed=0)["test"])
+    cm = np.array(report["confusion"])
+    assert cm.shape == (4, 4) and cm.sum() == n_test == report["n_events"]
+    assert report["accuracy"] == pytest.approx(np.trace(cm) / n_test)
+    for row, normalised in zip(cm, report["confusion_row_normalised"]):
+        if row.sum():
+            assert np.allclose(normalised, row / row.sum(), atol=1e-6)
+    assert set(report["efficiency"]) == set(report["purity"]) == set(CLASSES)
+    png = (out / "confusion.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_confusion_figure_annotates_fractions_and_counts():
+    fig = plot_confusion(np.array([[3, 1], [0, 4]]), ["CCQE", "NCQE"], "test")
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    assert {"0.75\n(3)", "0.25\n(1)", "0.00\n(0)", "1.00\n(4)"} <= texts
+    assert "accuracy 0.875" in fig.axes[0].get_title()
+
+
+def test_file_without_truth_classes_is_one_line(sample_path, tmp_path, capsys):
+    assert main(["train", "model.name=smallcnn", f"data.file={sample_path}", f"run.output_dir={tmp_path}",
+                 *QUIET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "no event class stored" in err and str(sample_path) in err
+
+
+def test_transfer_freezes_the_backbone_and_trains_the_head(transfer):
+    baseline = torch.load(transfer.checkpoints["baseline"], map_location="cpu", weights_only=True)
+    head = torch.load(transfer.checkpoints["head"], map_location="cpu", weights_only=True)
+    assert baseline["class_names"] == CLASSES[:2] and head["class_names"] == CLASSES
+    backbone = [k for k in head["model"] if not k.startswith("fc.")]
+    assert backbone and all(torch.equal(head["model"][k], baseline["model"][k]) for k in backbone)  # incl. BN stats
+    assert head["model"]["fc.weight"].shape == (4, 128)
+    assert not torch.equal(head["model"]["fc.weight"], transfer.initial_head["fc.weight"])
+    tuned = torch.load(transfer.checkpoints["finetune"], map_location="cpu", weights_only=True)
+    assert not all(torch.equal(tuned["model"][k], baseline["model"][k]) for k in backbone if k.endswith("weight"))
+
+
+def test_transfer_reports_both_evaluations_on_the_test_split(transfer):
+    n_test = len(split_entries(N_EVENTS, [0.8, 0.1, 0.1], seed=0)["test"])
+    for report in (transfer.test_frozen, transfer.test_finetuned):
+        assert np.array(report["confusion"]).sum() == n_test and report["class_names"] == CLASSES
+    summary = json.loads(transfer.report["json"].read_text())
+    assert summary["task2_frozen_backbone"]["n_events"] == summary["task4_finetuned"]["n_events"] == n_test
+    markdown = transfer.report["markdown"].read_text()
+    assert "frozen backbone (task 2)" in markdown and "fine-tuned (task 4)" in markdown
+    assert transfer.report["png"].read_bytes().startswith(b"\x89PNG")
+
+
+def test_two_class_checkpoint_on_four_class_data_is_one_line(transfer, sample, tmp_path, capsys):
+    assert main(["evaluate", f"checkpoint={transfer.checkpoints['baseline']}", f"data.file={sample}",
+                 f"output_dir={tmp_path}", "device=cpu"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "checkpoint has 2 classes, model has 4" in err
+    assert "data classes ['CCQE', 'CCRES', 'NCQE', 'NCRES']" in err
+
+
+def test_transfer_baseline_classes_must_lead_the_classes():
+    with pytest.raises(ConfigError, match="baseline_classes: must be at least 2 classes and the first entries"):
+        TransferConfig(baseline_classes=["NCQE", "CCQE"])
+
+
+def test_checkpoint_with_other_planes_or_none_given_is_one_line(trained, sample, tmp_path, capsys):
+    assert main(["evaluate", f"checkpoint={trained / 'best.pt'}", f"data.file={sample}", "data.planes=[0,1]",
+                 f"output_dir={tmp_path}", "device=cpu"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "checkpoint has 3 input channels, model has 2" in err
+    assert main(["evaluate", f"data.file={sample}", f"output_dir={tmp_path}"]) == 2
+    assert "checkpoint: name the checkpoint to evaluate" in capsys.readouterr().err
