@@ -6,16 +6,11 @@ from dataclasses import dataclass, field, fields
 
 from argonet.conf.data import DataConfig
 from argonet.conf.train import DEVICES, ModelConfig, OptimConfig, RunConfig
+from argonet.conf.validate import check as _check
 from argonet.errors import ConfigError
 
 TASKS = ("classify",)
 EVAL_SPLITS = ("test", "val", "train", "all")
-
-
-def _check(cond: bool, field_name: str, message: str, choices=None) -> None:
-    """Raise ConfigError naming the field unless cond holds."""
-    if not cond:
-        raise ConfigError(field_name, message, choices)
 
 
 def _one_batch_size(data: DataConfig, run: RunConfig) -> None:

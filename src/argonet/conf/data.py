@@ -9,19 +9,13 @@ import numbers
 import os
 from typing import Any
 
-from argonet.errors import ConfigError
+from argonet.conf.validate import check as _check
 
 NORMALISATIONS = ("none", "log1p", "scale")
 FLIP_AXES = ("wire", "drift")
 CROP_MODES = ("per_plane", "common")
 LABEL_DTYPES = ("int64", "uint8")
 IOTEST_DATASETS = ("segmentation", "image", "classification", "sparse")
-
-
-def _check(cond: bool, field_name: str, message: str, choices=None) -> None:
-    """Raise ConfigError naming the field unless cond holds."""
-    if not cond:
-        raise ConfigError(field_name, message, choices)
 
 
 def _is_int(value: Any) -> bool:

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from argonet.conf.validate import check as _check
 from argonet.errors import ConfigError
 
 GENERATORS = ("interactions", "gun", "cosmics", "jets")
 GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0")
 INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC")
-
-
-def _check(cond: bool, field_name: str, message: str, choices=None) -> None:
-    """Raise ConfigError naming the field unless cond holds."""
-    if not cond:
-        raise ConfigError(field_name, message, choices)
 
 
 @dataclass

@@ -5,18 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import re
 
+from argonet.conf.validate import check as _check
 from argonet.errors import ConfigError
 
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "step", "constant")
 AMP_MODES = ("auto", "bf16", "fp16", "off")
 DEVICES = ("auto", "cpu", "cuda")
-
-
-def _check(cond: bool, field_name: str, message: str, choices=None) -> None:
-    """Raise ConfigError naming the field unless cond holds."""
-    if not cond:
-        raise ConfigError(field_name, message, choices)
 
 
 def _check_patterns(patterns: list[str], field_name: str) -> None:
