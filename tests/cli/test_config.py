@@ -50,3 +50,8 @@ def test_unknown_detector_lists_presets():
     from argonet.sim.detector import get_detector
     with pytest.raises(ConfigError, match="valid: sbnd, microboone, lariat"):
         get_detector("icarus2")
+
+
+def test_shard_without_events_is_refused():
+    with pytest.raises(ConfigError, match="^shard: .*no events"):
+        compose("simulate", SimulateConfig, ["n_events=1", "shard=2/3"])

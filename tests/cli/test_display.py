@@ -25,3 +25,12 @@ def test_display_errors(tmp_path, capsys):
     bad.write_bytes(b"not hdf5 at all" * 10)
     assert main(["display", str(bad)]) == 2
     assert "bad.h5" in capsys.readouterr().err
+
+
+def test_display_into_missing_folder_is_one_line(tmp_path, capsys):
+    out = tmp_path / "e.h5"
+    assert main(["simulate", "n_events=1", "progress=false", f"output={out}"]) == 0
+    capsys.readouterr()
+    assert main(["display", str(out), f"output={tmp_path / 'nope' / 'x.png'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("argonet display: error:") and "nope" in err and err.count("\n") == 1

@@ -136,9 +136,9 @@ def test_transfer_reports_both_evaluations_on_the_test_split(transfer):
     for report in (transfer.test_frozen, transfer.test_finetuned):
         assert np.array(report["confusion"]).sum() == n_test and report["class_names"] == CLASSES
     summary = json.loads(transfer.report["json"].read_text())
-    assert summary["task2_frozen_backbone"]["n_events"] == summary["task4_finetuned"]["n_events"] == n_test
+    assert summary["frozen_backbone"]["n_events"] == summary["finetuned"]["n_events"] == n_test
     markdown = transfer.report["markdown"].read_text()
-    assert "frozen backbone (task 2)" in markdown and "fine-tuned (task 4)" in markdown
+    assert "| frozen backbone | fine-tuned |" in markdown
     assert transfer.report["png"].read_bytes().startswith(b"\x89PNG")
 
 

@@ -202,3 +202,17 @@ def test_writer_errors_are_argonet_errors(tmp_path):
             w.write_products({"cluster3d/x": []})
         with pytest.raises(DataError, match="PARTICLE_DTYPE"):
             w.write_products({"particle/x": np.zeros(2)})
+
+
+def test_written_files_follow_the_umask(tmp_path, make_events):
+    import os
+    import stat
+
+    from argonet.io import write_events
+
+    old = os.umask(0o022)
+    try:
+        path = write_events(tmp_path / "shared.h5", make_events(1))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

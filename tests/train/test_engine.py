@@ -157,3 +157,20 @@ def test_resume_without_checkpoint_is_a_config_error(tmp_path):
     from argonet.errors import ConfigError
     with pytest.raises(ConfigError, match=r"run.resume: no checkpoint at .*checkpoint.pt"):
         train_toy(tmp_path, run={"resume": True})
+
+
+def test_no_full_training_batch_is_a_data_error(tmp_path):
+    """A split smaller than one batch must not 'train' on nothing and report a zero loss."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from argonet.conf.train import OptimConfig, RunConfig
+    from argonet.errors import DataError
+    from argonet.train.engine import fit
+    from train_toys import TinyNet
+
+    empty = DataLoader(TensorDataset(torch.zeros(4, 2, 16, 16), torch.zeros(4, dtype=torch.long)),
+                       batch_size=8, drop_last=True)
+    run = RunConfig(epochs=1, output_dir=str(tmp_path), device="cpu", progress=False, tensorboard=False)
+    with pytest.raises(DataError, match="no full batch"):
+        fit(TinyNet(), ClassifyTask(), empty, None, optim=OptimConfig(), run=run, class_names=["a", "b", "c"],
+            input_spec={}, echo=False)

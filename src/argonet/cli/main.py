@@ -28,6 +28,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "staged transfer learning: baseline, frozen-backbone head, fine-tuning, test reports"),
 }
 
+#: commands whose output appears only when complete (written under a temporary name, then renamed)
+ATOMIC_COMMANDS = ("simulate", "display", "iotest")
+
 USAGE = """usage: argonet <command> [key=value ...]
 
 commands:
@@ -81,8 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:          # output piped into e.g. `head`
         return 0
+    except OSError as err:           # output folder missing, a file where a folder should be, no permission
+        where = f": {err.filename}" if err.filename else ""
+        print(f"argonet {command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print(f"argonet {command}: interrupted; no partial output was kept", file=sys.stderr)
+        kept = ("no partial output was kept" if command in ATOMIC_COMMANDS
+                else "checkpoints written so far are kept; continue with run.resume=true")
+        print(f"argonet {command}: interrupted; {kept}", file=sys.stderr)
         return 130
     return 0
 

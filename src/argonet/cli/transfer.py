@@ -3,12 +3,12 @@
     argonet transfer data.file=events.h5 model.name=resnet18 model.weights=/path/resnet18.pth
 
 1. baseline: ``baseline_classes`` (CCQE, CCRES) from ``model.weights`` when given, else from scratch;
-2. task 1: the baseline with a new ``classes`` head (CCQE, CCRES, NCQE, NCRES), everything but the
+2. head: the baseline with a new ``classes`` head (CCQE, CCRES, NCQE, NCRES), everything but the
    head frozen; the backbone features are computed once (``train.features.cache_features``) and
    the head is trained on them, so batch norms stay in evaluation mode and the backbone is unchanged;
-3. task 2: evaluation on the held-out test split;
-4. task 3: everything unfrozen, fine-tuned with a lower rate, per-group rates, warm-up and early stopping;
-5. task 4: evaluation on the test split again, and ``report.json``/``report.md``/``report.png``.
+3. head test: evaluation on the held-out test split;
+4. fine-tune: everything unfrozen, fine-tuned with a lower rate, per-group rates, warm-up and early stopping;
+5. fine-tune test: evaluation on the test split again, and ``report.json``/``report.md``/``report.png``.
 
 The train/val/test split is fixed by ``data.seed`` and disjoint; the test split is read only by
 the evaluations. The baseline trains on the train/val events of its own classes.
@@ -45,17 +45,15 @@ from argonet.train.model_setup import build_model
 from argonet.train.runtime import Precision, autocast_dtype, resolve_device
 from argonet.viz.metrics import plot_confusion_pair, save_figure
 
-STAGES = ("baseline", "head", "finetune")
-
 
 @dataclass
 class TransferResult:
     """Where each stage wrote its checkpoint, the two test reports, and the new head before training."""
 
     checkpoints: dict[str, Path]
-    test_frozen: dict[str, Any]          # task 2: backbone frozen, head trained on cached features
-    test_finetuned: dict[str, Any]       # task 4: after fine-tuning everything
-    initial_head: dict[str, Tensor]      # the freshly initialised head of task 1 (state-dict names)
+    test_frozen: dict[str, Any]          # head test: backbone frozen, head trained on cached features
+    test_finetuned: dict[str, Any]       # fine-tune test: after fine-tuning everything
+    initial_head: dict[str, Tensor]      # the freshly initialised head of the head stage (state-dict names)
     report: dict[str, Path]
 
 
@@ -116,7 +114,7 @@ def _baseline(s: _Stages) -> Path:
 
 
 def _head(s: _Stages, baseline: Path) -> tuple[nn.Module, dict[str, Tensor], Path]:
-    """Task 1: the baseline with a new head, backbone frozen, head trained on features cached once."""
+    """Head stage: the baseline with a new head, backbone frozen, head trained on features cached once."""
     cfg = s.cfg
     model_cfg = ModelConfig(name=cfg.model.name, checkpoint=str(baseline), replace_head=True)
     model, report = build_model(model_cfg, num_classes=len(cfg.classes), in_chans=s.dataset.in_channels)
@@ -140,7 +138,7 @@ def _head(s: _Stages, baseline: Path) -> tuple[nn.Module, dict[str, Tensor], Pat
 
 
 def _finetune(s: _Stages, model: nn.Module) -> Path:
-    """Task 3: every parameter trains again, with the fine-tuning optimiser and early stopping."""
+    """Fine-tune stage: every parameter trains again, with the fine-tuning optimiser and early stopping."""
     unfreeze(model, [r".*"])
     cfg = s.cfg
     result = s.fit(model, "finetune", cfg.finetune, list(cfg.classes), s.loader(s.splits["train"], True),
@@ -150,11 +148,11 @@ def _finetune(s: _Stages, model: nn.Module) -> Path:
 
 
 def _side_by_side(frozen: dict[str, Any], tuned: dict[str, Any]) -> str:
-    """Markdown table of test accuracy, efficiency and purity for task 2 and task 4."""
+    """Markdown table of test accuracy, efficiency and purity after head training and after fine-tuning."""
     def f(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
-    rows = ["| test split | frozen backbone (task 2) | fine-tuned (task 4) |", "|---|---|---|",
+    rows = ["| test split | frozen backbone | fine-tuned |", "|---|---|---|",
             f"| accuracy | {f(frozen['accuracy'])} | {f(tuned['accuracy'])} |"]
     for metric in ("efficiency", "purity"):
         rows += [f"| {metric} {c} | {f(frozen[metric][c])} | {f(tuned[metric][c])} |" for c in frozen["class_names"]]
@@ -163,15 +161,15 @@ def _side_by_side(frozen: dict[str, Any], tuned: dict[str, Any]) -> str:
 
 
 def write_report(out: Path, frozen: dict[str, Any], tuned: dict[str, Any], checkpoints: dict[str, Path]) -> dict:
-    """report.json, report.md and report.png placing task 2 and task 4 side by side."""
+    """report.json, report.md and report.png placing the frozen-backbone and fine-tuned results side by side."""
     paths = {"json": out / "report.json", "markdown": out / "report.md", "png": out / "report.png"}
     summary = {"argonet_version": __version__, "checkpoints": {k: str(v) for k, v in checkpoints.items()},
-               "n_test_events": frozen["n_events"], "task2_frozen_backbone": frozen, "task4_finetuned": tuned}
+               "n_test_events": frozen["n_events"], "frozen_backbone": frozen, "finetuned": tuned}
     paths["json"].write_text(json.dumps(summary, indent=1, allow_nan=False))
     paths["markdown"].write_text(f"# Transfer learning: test split ({frozen['n_events']} events)\n\n"
                                  f"{_side_by_side(frozen, tuned)}\n\n![confusion matrices](report.png)\n")
     fig = plot_confusion_pair([np.array(frozen["confusion"]), np.array(tuned["confusion"])],
-                              ["task 2: frozen backbone", "task 4: fine-tuned"], frozen["class_names"])
+                              ["frozen backbone, new head", "fine-tuned"], frozen["class_names"])
     save_figure(fig, str(paths["png"]))
     return paths
 
@@ -184,9 +182,9 @@ def run(cfg: TransferConfig) -> TransferResult:
           f"{ {k: len(v) for k, v in stages.splits.items()} } (seed {stages.data.seed})")
     checkpoints = {"baseline": _baseline(stages)}
     model, initial_head, checkpoints["head"] = _head(stages, checkpoints["baseline"])
-    frozen = stages.test(model, "task2_test")
+    frozen = stages.test(model, "head_test")
     checkpoints["finetune"] = _finetune(stages, model)
-    tuned = stages.test(model, "task4_test")
+    tuned = stages.test(model, "finetune_test")
     paths = write_report(stages.out, frozen, tuned, checkpoints)
     print(f"\n{_side_by_side(frozen, tuned)}\nwrote " + ", ".join(str(p) for p in paths.values()))
     return TransferResult(checkpoints, frozen, tuned, initial_head, paths)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, fields
 from argonet.conf.data import DataConfig
 from argonet.conf.train import DEVICES, ModelConfig, OptimConfig, RunConfig
 from argonet.conf.validate import check as _check
-from argonet.errors import ConfigError
 
 TASKS = ("classify",)
 EVAL_SPLITS = ("test", "val", "train", "all")

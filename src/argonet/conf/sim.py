@@ -140,7 +140,8 @@ class SimulateConfig:
         _check(self.n_events > 0, "n_events", f"must be > 0 (got {self.n_events})")
         _check(self.seed >= 0, "seed", "must be >= 0")
         _check(bool(self.output), "output", "must name a file")
-        self.shard_index, self.shard_count  # validates
+        _check(self.shard_index < self.n_events, "shard",
+               f"shard {self.shard} has no events when n_events={self.n_events}")
 
     @property
     def shard_index(self) -> int:

@@ -37,6 +37,9 @@ class AtomicPath:
             raise FormatError(f"cannot create a file in the output folder ({exc.strerror})",
                               file=str(self.path)) from exc
         os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)         # mkstemp makes 0600; outputs are shared like any file
         self.tmp = Path(tmp)
         self._finalizer = weakref.finalize(self, _remove, self.tmp)
 

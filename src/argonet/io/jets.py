@@ -24,7 +24,7 @@ import h5py
 import numpy as np
 from numpy.lib import recfunctions
 
-from argonet.errors import ArgonetError, FormatError
+from argonet.errors import FormatError
 from argonet.io.atomic import AtomicPath
 from argonet.io.h5handle import LazyH5File
 

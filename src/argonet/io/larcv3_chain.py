@@ -25,9 +25,15 @@ class Larcv3Chain:
             paths = [paths]
         if not paths:
             raise FormatError("no files given to the chain")
-        self.files = [Larcv3File(p) for p in paths]
-        for f in self.files:
-            f.close()                      # reopened lazily, at most MAX_OPEN_FILES at a time
+        self.files = []
+        for p in paths:
+            try:
+                self.files.append(Larcv3File(p))
+            except FormatError:
+                for f in self.files:
+                    f.close()
+                raise
+            self.files[-1].close()         # reopened lazily, at most MAX_OPEN_FILES at a time
         self._recent: list[int] = []
         self._ends = np.cumsum([len(f) for f in self.files]).tolist()
         common = [{(t, p) for t, ps in f.products.items() for p in ps} for f in self.files]

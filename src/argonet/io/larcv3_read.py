@@ -15,13 +15,12 @@ from typing import NamedTuple
 import h5py
 import numpy as np
 
-from argonet.errors import ArgonetError, FormatError
+from argonet.errors import FormatError
 from argonet.event import PARTICLE_DTYPE, Event, ImageMeta, SparseImage, Truth
 from argonet.io import larcv3_layout as L
-from argonet.io.h5handle import LIBRARY_ERRORS, LazyH5File, one_line
+from argonet.io.h5handle import LazyH5File
 from argonet.io.larcv3_batch import BlockCache, SparseBatch, meta_columns, read_rows, voxel_columns
 
-#: What h5py and numpy raise on damaged files; the reader turns them into FormatError.
 CHUNK_CACHE_BYTES = 16 << 20      # HDF5 chunk cache per open file
 MAX_COMPRESSION_RATIO = 1100      # deflate cannot shrink data more than ~1032:1 (zlib technical notes)
 

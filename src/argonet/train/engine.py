@@ -25,7 +25,7 @@ from torch.optim import Optimizer
 from torch.utils.data import DataLoader
 
 from argonet.conf.train import OptimConfig, RunConfig
-from argonet.errors import ArgonetError, ConfigError
+from argonet.errors import ArgonetError, ConfigError, DataError
 from argonet.models.freezing import check_compatible, train_mode
 from argonet.train import checkpoint as ckpt
 from argonet.train.distributed import DistInfo, all_reduce_sum, env_info, gather_objects, set_epoch, setup, \
@@ -187,7 +187,7 @@ def train_one_epoch(model: nn.Module, task: Task, loader: DataLoader, optimizer:
             scaled = loss / group_size
             (precision.scaler.scale(scaled) if precision.scaler is not None else scaled).backward()
         n = _batch_len(out)
-        progress.loss_sum += loss.item() * n
+        progress.loss_sum += (mean_loss if loop.info.world_size == 1 else loss.item()) * n
         progress.loss_count += n
         progress.epoch_batches, seen = i + 1, seen + n
         window.append(mean_loss)
@@ -282,6 +282,8 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
          optim: OptimConfig, run: RunConfig, info: DistInfo, log: RunLog, device: torch.device,
          meta: dict[str, Any]) -> FitResult:
     """``fit`` once the process group, log and determinism are set up."""
+    if len(train_loader) == 0:
+        raise DataError("train: the training split gives no full batch; lower run.batch_size or add events")
     precision = Precision(device, autocast_dtype(run.amp, device), run.channels_last)
     model.to(device)
     if run.channels_last:
