@@ -114,8 +114,7 @@ def run(cfg: EvaluateConfig) -> dict[str, Any]:
         raise ConfigError("split", f"the {cfg.split} split of {len(dataset)} events with fractions {data.split} "
                           "is empty; use split=all or more events")
     loader = build_loader(dataset, data, entries, train=False, batch_size=cfg.batch_size, rank=0, world_size=1)
-    probs, labels = predict(model.to(device), loader, device)
-    report = summarise(probs, labels, dataset.class_names)
+    report = evaluate_loader(model, loader, dataset.class_names, device)
     report.update({"argonet_version": __version__, "checkpoint": str(cfg.checkpoint), "files": data.paths(),
                    "split": cfg.split, "split_fractions": list(data.split), "seed": data.seed})
     paths = write_results(report, Path(cfg.output_dir), f"{cfg.split} split")

@@ -143,10 +143,3 @@ def make_loader(dataset: Dataset, batch_size: int, *, train: bool, seed: int, in
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=num_workers,
                       collate_fn=collate_fn, pin_memory=torch.cuda.is_available(),
                       persistent_workers=num_workers > 0, generator=torch.Generator().manual_seed(seed))
-
-
-def set_epoch(loader: DataLoader, epoch: int) -> None:
-    """Tell the loader's sampler which epoch it is (it reshuffles deterministically)."""
-    for sampler in (getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None)):
-        if hasattr(sampler, "set_epoch"):
-            sampler.set_epoch(epoch)

@@ -28,7 +28,8 @@ from argonet.conf.train import OptimConfig, RunConfig
 from argonet.errors import ArgonetError, ConfigError, DataError
 from argonet.models.freezing import check_compatible, train_mode
 from argonet.train import checkpoint as ckpt
-from argonet.train.distributed import DistInfo, all_reduce_sum, env_info, gather_objects, set_epoch, setup, \
+from argonet.data.loader import set_epoch
+from argonet.train.distributed import DistInfo, all_reduce_sum, env_info, gather_objects, setup, \
     teardown, unwrap, wrap
 from argonet.train.logging import RunLog
 from argonet.train.optim import build_optimizer, build_scheduler
