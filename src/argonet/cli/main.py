@@ -57,11 +57,11 @@ def _load(path: str):
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ("-h", "--help", "help"):
-        print(_usage())
-        return 0
-    if argv[0] == "--version":
-        print(f"argonet {__version__}")
+    if not argv or argv[0] in ("-h", "--help", "help", "--version"):
+        try:
+            print(f"argonet {__version__}" if argv and argv[0] == "--version" else _usage())
+        except BrokenPipeError:      # output piped into e.g. `head`
+            pass
         return 0
     command, args = argv[0], argv[1:]
     if command not in COMMANDS:
