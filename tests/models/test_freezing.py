@@ -103,3 +103,16 @@ def test_include_and_exclude_patterns():
     assert "stage2.0.0.weight" in report.missing and "excluded" in str(report)
     with pytest.raises(ConfigError, match="model.load_include"):
         load_state(model, source.state_dict(), include=["decoder"])
+
+
+def test_eval_mode_restores_each_module_including_frozen_batch_norm():
+    from argonet.models.freezing import eval_mode, train_mode
+
+    model = get_model("resnet18", num_classes=3)
+    freeze(model, [r"^(conv1|bn1|layer)"])
+    train_mode(model)
+    before = {name: m.training for name, m in model.named_modules()}
+    assert before["fc"] and not before["bn1"]
+    with eval_mode(model):
+        assert not any(m.training for m in model.modules())
+    assert {name: m.training for name, m in model.named_modules()} == before

@@ -155,8 +155,10 @@ def test_channels_last_trains_like_contiguous(tmp_path):
 
 def test_resume_without_checkpoint_is_a_config_error(tmp_path):
     from argonet.errors import ConfigError
+    out = tmp_path / "run"
     with pytest.raises(ConfigError, match=r"run.resume: no checkpoint at .*checkpoint.pt"):
-        train_toy(tmp_path, run={"resume": True})
+        train_toy(out, run={"resume": True, "tensorboard": True})
+    assert not out.exists(), "a refused resume must not leave an empty run folder behind"
 
 
 def test_no_full_training_batch_is_a_data_error(tmp_path):

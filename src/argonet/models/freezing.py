@@ -8,6 +8,8 @@ those of the pretrained backbone as well.
 
 from __future__ import annotations
 
+import contextlib
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 import re
@@ -74,6 +76,18 @@ def train_mode(model: nn.Module) -> nn.Module:
         if isinstance(module, _BatchNorm) and params and not any(p.requires_grad for p in params):
             module.eval()
     return model
+
+
+@contextlib.contextmanager
+def eval_mode(model: nn.Module):
+    """Evaluate inside the block, then give the model back its training/eval state (batch norms included)."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 def replace_head(model: nn.Module, num_classes: int) -> nn.Module:

@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from argonet.errors import ConfigError, DataError
 from argonet.eval.metrics import auc, classification_report, confusion_matrix, efficiency, roc_curve
+from argonet.models.freezing import eval_mode
 
 
 def inputs_and_labels(batch: Any) -> tuple[Tensor, Tensor]:
@@ -61,17 +62,13 @@ class ClassifyTask:
 @torch.inference_mode()
 def predict(model: nn.Module, batches: Iterable[Any], device: torch.device) -> tuple[np.ndarray, np.ndarray]:
     """Softmax probabilities (N, n_classes) float64 and true labels (N,) over all batches, in eval mode."""
-    was_training = model.training
-    model.eval()
     probs, labels = [], []
-    try:
+    with eval_mode(model):
         for batch in batches:
             inputs, target = inputs_and_labels(batch)
             logits = model(inputs.to(device))
             probs.append(torch.softmax(logits.float(), dim=1).cpu().double().numpy())
             labels.append(target.cpu().numpy())
-    finally:
-        model.train(was_training)
     if not probs:
         raise DataError("no events to evaluate: the selected split is empty")
     return np.concatenate(probs), np.concatenate(labels).astype(np.int64)

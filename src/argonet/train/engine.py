@@ -265,12 +265,13 @@ def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Data
     each epoch end) and ``best.pt`` (lowest validation loss); ``run.resume`` continues from the
     former exactly. ``class_names``, ``input_spec`` and ``config`` are stored for inference.
     """
+    resume_state = ckpt.read_checkpoint(Path(run.output_dir) / ckpt.LAST) if run.resume else None
     device = resolve_device(run.device, env_info().local_rank)
     info = setup(device)
     log = RunLog(run.output_dir, enabled=info.is_main, tensorboard=run.tensorboard, progress=run.progress, echo=echo)
     try:
         with determinism(run.deterministic, device):
-            return _fit(model, task, train_loader, val_loader, optim, run, info, log, device,
+            return _fit(model, task, train_loader, val_loader, optim, run, info, log, device, resume_state,
                         {"class_names": class_names, "input_spec": input_spec,
                          "config": _as_dict(config) if config is not None else {"optim": asdict(optim),
                                                                                   "run": asdict(run)}})
@@ -281,7 +282,7 @@ def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Data
 
 def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: DataLoader | None,
          optim: OptimConfig, run: RunConfig, info: DistInfo, log: RunLog, device: torch.device,
-         meta: dict[str, Any]) -> FitResult:
+         state: dict[str, Any] | None, meta: dict[str, Any]) -> FitResult:
     """``fit`` once the process group, log and determinism are set up."""
     if len(train_loader) == 0:
         raise DataError("train: the training split gives no full batch; lower run.batch_size or add events")
@@ -295,8 +296,7 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
     progress = Progress()
     loop = Loop(precision, info, log, run.accumulate, optim.clip_grad_norm, run.max_steps,
                 run.checkpoint_every_steps, run.log_every_steps)
-    if run.resume:
-        state = ckpt.read_checkpoint(out_dir / ckpt.LAST)
+    if state is not None:
         check_compatible(unwrap(model), state["model"])
         try:
             unwrap(model).load_state_dict(state["model"])
@@ -314,8 +314,9 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
     else:
         seed_everything(run.seed + info.rank)
     net = wrap(model, info, device)
-    if getattr(unwrap(model), "load_report", None):
-        log.info(unwrap(model).load_report)
+    report = unwrap(model).__dict__.pop("load_report", None)   # how the model was built: logged once
+    if report:
+        log.info(report)
     log.info(f"training {type(unwrap(model)).__name__} on {precision.describe()}, {info.world_size} process(es), "
              f"{len(train_loader)} batches/epoch, accumulate {run.accumulate}")
 

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from torch.utils.data import TensorDataset
 
 from argonet.errors import ConfigError
+from argonet.models.freezing import eval_mode
 from argonet.train.checkpoint import atomic_save, state_digest
 from argonet.train.distributed import unwrap
 from argonet.train.runtime import Precision
@@ -48,10 +49,8 @@ def compute_features(model: nn.Module, loader: Iterable[Any], precision: Precisi
                      split: Callable[[Any], tuple[Tensor, Tensor]] = split_batch) -> TensorDataset:
     """One pass of the backbone over ``loader``: pooled (N, num_features) float32 features and targets."""
     classifier = unwrap(model)
-    was_training = classifier.training
-    classifier.eval()
     features, targets = [], []
-    try:
+    with eval_mode(classifier):
         for batch in loader:
             images, target = split(batch)
             images = images.to(precision.device, non_blocking=True)
@@ -61,8 +60,6 @@ def compute_features(model: nn.Module, loader: Iterable[Any], precision: Precisi
                 pooled = classifier.forward_head(classifier.forward_features(images), pre_logits=True)
             features.append(pooled.float().cpu())
             targets.append(target.cpu())
-    finally:
-        classifier.train(was_training)
     if not features:
         raise ConfigError("data", "the loader yielded no batches: nothing to cache")
     return TensorDataset(torch.cat(features), torch.cat(targets))
