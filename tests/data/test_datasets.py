@@ -9,8 +9,6 @@ import torch
 from argonet.conf.data import DataConfig
 from argonet.data.datasets import (
     ClassificationDataset,
-    ImageFolderDataset,
-    JetImageDataset,
     PlaneImageDataset,
     SegmentationDataset,
     SparseDataset,
@@ -198,21 +196,3 @@ def test_unknown_products_and_planes(events_file):
         PlaneImageDataset(events_file, planes=[0, 5])
     with pytest.raises(FormatError, match="no such file"):
         PlaneImageDataset(events_file.with_name("missing.h5"))
-
-
-def test_image_folder_and_jet_datasets(tmp_path, rng):
-    from argonet.io import write_jet_images
-
-    for name in ("muon", "electron"):
-        (tmp_path / "folder" / name).mkdir(parents=True)
-        for i in range(2):
-            np.save(tmp_path / "folder" / name / f"{i}.npy", rng.random((3, 5, 7)).astype(np.float32))
-    folder = ImageFolderDataset(tmp_path / "folder")
-    assert folder.class_names == ["electron", "muon"] and folder.in_channels == 3 and folder.image_shape == (5, 7)
-    assert folder[3]["image"].shape == (3, 5, 7) and int(folder[3]["label"]) == 1
-    images = rng.random((4, 6, 6)).astype(np.float32)
-    path = write_jet_images(tmp_path / "jets.h5", images, np.array([0, 1, 1, 0]), ["q", "g"])
-    jets = JetImageDataset(path)
-    assert jets.class_names == ["q", "g"] and jets.image_shape == (6, 6)
-    np.testing.assert_allclose(jets[2]["image"][0].numpy(), images[2])
-    assert int(jets[2]["label"]) == 1

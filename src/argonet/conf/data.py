@@ -16,6 +16,8 @@ FLIP_AXES = ("wire", "drift")
 CROP_MODES = ("per_plane", "common")
 LABEL_DTYPES = ("int64", "uint8")
 IOTEST_DATASETS = ("segmentation", "image", "classification", "sparse")
+#: file layouts a dataset can read (larcv3 HDF5 is the native one); see argonet.data.loader.FORMAT_DATASETS
+FORMATS = ("larcv3", "jets", "folder")
 
 
 def _is_int(value: Any) -> bool:
@@ -37,6 +39,7 @@ class DataConfig:
     """Which larcv3 files and products to read, how images are shaped, and how batches are formed."""
 
     file: Any = ""                        # path, glob pattern, or list of paths (larcv3 HDF5)
+    format: str = "larcv3"                # larcv3 | jets (images+labels HDF5) | folder (root/<class>/*.png)
     charge: str = "sbndwire"              # sparse2d producer of the wire charge
     labels: str = "sbnd_cosmicseg"        # sparse2d producer of the per-pixel labels
     label_values: list[int] = field(default_factory=lambda: [0, 1, 2])  # stored value of bkg, cosmic, neutrino
@@ -67,6 +70,7 @@ class DataConfig:
         files = [self.file] if isinstance(self.file, str) else self.file
         _check(isinstance(files, (list, tuple)) and all(isinstance(f, str) for f in files), "data.file",
                f"expected a path or a list of paths, got {self.file!r}")
+        _check(self.format in FORMATS, "data.format", f"unknown file format {self.format!r}", FORMATS)
         _check(bool(self.charge), "data.charge", "name the charge producer (e.g. sbndwire)")
         _check(len(self.label_values) == 3 and len(set(self.label_values)) == 3
                and all(_is_int(v) and 0 <= v < 256 for v in self.label_values), "data.label_values",
@@ -121,7 +125,9 @@ class DataConfig:
             _check(bool(matches), "data.file", f"no file matches {item!r}")
             paths.extend(matches)
         for path in paths:
-            _check(os.path.isfile(path), "data.file", f"{path} does not exist or is not a file")
+            exists = os.path.isdir(path) if self.format == "folder" else os.path.isfile(path)
+            _check(exists, "data.file", f"{path} does not exist or is not a " +
+                   ("folder" if self.format == "folder" else "file"))
         return paths
 
 

@@ -1,4 +1,4 @@
-"""Torch datasets over larcv3 files (and, for other tasks, image folders and jet-image files).
+"""Torch datasets over larcv3 files (other layouts: ``argonet.data.image_files``).
 
 Dense datasets read whole batches at once with ``read_batch(entries)`` (see ``collate``); a
 single item is a batch of one. Images are ``(C, H, W)`` float32 with one channel per wire plane
@@ -24,7 +24,7 @@ from argonet.data.transforms import (as_factors, crop, crop_corners, downsample_
                                      map_labels, normalise, random_flip_axes)
 from argonet.errors import ConfigError, DataError, FormatError
 from argonet.event import EVENT_CLASSES, PARTICLE_DTYPE
-from argonet.io import LARCV_PARTICLE_DTYPE, JetImageFile, Larcv3Chain, SparseBatch, scan_image_folder
+from argonet.io import LARCV_PARTICLE_DTYPE, Larcv3Chain, SparseBatch
 
 SEGMENTATION_CLASSES = ("background", "cosmic", "neutrino")
 
@@ -367,45 +367,3 @@ def _labels_at(ids: np.ndarray, label_ids: np.ndarray, labels: np.ndarray) -> np
     pos = np.minimum(np.searchsorted(label_ids, ids), max(len(label_ids) - 1, 0))
     found = (label_ids[pos] == ids) if len(label_ids) else np.zeros(len(ids), bool)
     return np.where(found, labels[pos] if len(labels) else 0, 0)
-
-
-class ImageFolderDataset(Dataset):
-    """Images of a per-class folder tree (``root/<class>/*.png|jpg|npy``): ``image`` (C, H, W), ``label``."""
-
-    def __init__(self, root: str | os.PathLike, class_names: Sequence[str] | None = None,
-                 normalise: str = "none", scale: float = 1.0, clip: float | None = None):
-        self.folder = scan_image_folder(root, class_names)
-        self.class_names = list(self.folder.class_names)
-        self.normalise, self.scale, self.clip = normalise, scale, clip
-        first = self.folder.load(0)[0]
-        self.in_channels, self.image_shape = first.shape[0], tuple(first.shape[1:])
-
-    def __len__(self) -> int:
-        return len(self.folder)
-
-    def __getitem__(self, i: int) -> dict:
-        image, label = self.folder.load(i)
-        if image.shape != (self.in_channels, *self.image_shape):
-            raise DataError(f"file {self.folder.files[i]}: image of shape {image.shape} differs from the "
-                            f"first image's {(self.in_channels, *self.image_shape)}")
-        image = torch.from_numpy(np.ascontiguousarray(image, np.float32))
-        image = normalise(image, self.normalise, self.scale, self.clip)
-        return {"image": image, "label": torch.tensor(label), "entry": torch.tensor(i)}
-
-
-class JetImageDataset(Dataset):
-    """Jet images of one file (HLS4ML / HEP-jet layouts): ``image`` (1, H, W) float32, ``label``, ``entry``."""
-
-    def __init__(self, path: str | os.PathLike, normalise: str = "none", scale: float = 1.0, clip: float | None = None):
-        self.file = JetImageFile(path)
-        self.class_names = list(self.file.class_names)
-        self.normalise, self.scale, self.clip = normalise, scale, clip
-        self.in_channels, self.image_shape = 1, tuple(self.file.images(0, 1).shape[1:])
-
-    def __len__(self) -> int:
-        return len(self.file)
-
-    def __getitem__(self, i: int) -> dict:
-        image = torch.from_numpy(self.file.images(i, i + 1))
-        image = normalise(image, self.normalise, self.scale, self.clip)
-        return {"image": image, "label": torch.tensor(int(self.file.labels[i])), "entry": torch.tensor(i)}

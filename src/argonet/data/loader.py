@@ -17,11 +17,14 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from argonet.conf.data import DataConfig
 from argonet.data.collate import collate_dense
 from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, SegmentationDataset, SparseDataset
+from argonet.data.image_files import ImageFolderDataset, JetImageDataset
 from argonet.errors import ConfigError
 
 SPLIT_NAMES = ("train", "val", "test")
 DATASETS = {"segmentation": SegmentationDataset, "image": PlaneImageDataset,
             "classification": ClassificationDataset, "sparse": SparseDataset}
+#: (data.format, dataset kind) → dataset class with ``from_config(cfg)``, for layouts other than larcv3
+FORMAT_DATASETS = {("jets", "classification"): JetImageDataset, ("folder", "classification"): ImageFolderDataset}
 
 
 def split_entries(n_entries: int, fractions: Sequence[float], seed: int, block: int = 1) -> dict[str, np.ndarray]:
@@ -123,10 +126,16 @@ class BatchReader(Dataset):
 
 
 def build_dataset(kind: str, cfg: DataConfig, **overrides) -> Dataset:
-    """The dataset of ``kind`` (segmentation, image, classification, sparse) a DataConfig describes."""
+    """The dataset of ``kind`` (segmentation, image, classification, sparse) a DataConfig describes,
+    for the file layout ``cfg.format``."""
     if kind not in DATASETS:
         raise ConfigError("dataset", f"unknown dataset {kind!r}", DATASETS)
-    return DATASETS[kind].from_config(cfg, **overrides)
+    if cfg.format == "larcv3":
+        return DATASETS[kind].from_config(cfg, **overrides)
+    if (cfg.format, kind) not in FORMAT_DATASETS:
+        offered = sorted(k for f, k in FORMAT_DATASETS if f == cfg.format)
+        raise ConfigError("data.format", f"{cfg.format} files give no {kind} dataset (they give: {offered})")
+    return FORMAT_DATASETS[cfg.format, kind].from_config(cfg, **overrides)
 
 
 def build_loader(dataset: Dataset, cfg: DataConfig, entries: Sequence[int] | None = None, *, train: bool = False,
