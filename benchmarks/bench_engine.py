@@ -5,7 +5,7 @@ alternate between the contenders (repeats, best kept) so that a busy machine hur
 Besides wall-clock images/s, images per CPU-second of this process are printed: with one thread
 that figure barely moves when other jobs share the machine (the load average is printed too).
 
-    python benchmarks/bench_engine.py                       # resnet18, 3x64x64, batch 32
+    python benchmarks/bench_engine.py                       # resnet18, 3x128x128, batch 32
     python benchmarks/bench_engine.py --model smallcnn --size 128 --threads 2
 
 Printed: images/s of the plain loop, of the engine in fp32, with channels_last, with bf16 autocast
@@ -129,7 +129,7 @@ def head_only(args, data: TensorDataset) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="resnet18")
-    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--batches", type=int, default=12, help="timed batches per epoch")
     parser.add_argument("--warmup", type=int, default=2)
@@ -143,8 +143,8 @@ def main() -> None:
           f"CPU {torch.backends.cpu.get_cpu_capability()}, native bf16: {native_bf16}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     runs = {"plain PyTorch loop": lambda: plain_loop(args, data),
-            "engine fp32": lambda: engine_loop(args, data),
-            "engine channels_last": lambda: engine_loop(args, data, channels_last=True)}
+            "engine, channels_last off": lambda: engine_loop(args, data),
+            "engine (default channels_last)": lambda: engine_loop(args, data, channels_last=True)}
     if native_bf16:
         runs["engine bf16 + channels_last"] = lambda: engine_loop(args, data, channels_last=True,
                                                                   dtype=torch.bfloat16)

@@ -103,6 +103,15 @@ def test_evaluate_writes_metrics_of_the_test_split(trained, sample, tmp_path):
     assert set(report["efficiency"]) == set(report["purity"]) == set(CLASSES)
     png = (out / "confusion.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    rows = [line.split(",") for line in (out / "predictions.csv").read_text().splitlines()]
+    assert rows[0] == ["entry", "true", "predicted", *(f"p_{c}" for c in CLASSES)]
+    test_entries = split_entries(N_EVENTS, [0.8, 0.1, 0.1], seed=0)["test"]
+    assert [int(r[0]) for r in rows[1:]] == test_entries.tolist()
+    predicted = [CLASSES.index(r[2]) for r in rows[1:]]
+    true = [CLASSES.index(r[1]) for r in rows[1:]]
+    assert np.array_equal(cm, np.bincount(np.array(true) * 4 + predicted, minlength=16).reshape(4, 4))
+    assert all(abs(sum(map(float, r[3:])) - 1) < 1e-3 and CLASSES[int(np.argmax(list(map(float, r[3:]))))] == r[2]
+               for r in rows[1:])
 
 
 def test_confusion_figure_annotates_fractions_and_counts():

@@ -147,9 +147,10 @@ def test_early_stopping_on_validation_loss(tmp_path):
 
 
 def test_channels_last_trains_like_contiguous(tmp_path):
-    ref, _ = train_toy(tmp_path / "ref", run={"epochs": 1}, val=False)
-    cl, _ = train_toy(tmp_path / "cl", run={"epochs": 1, "channels_last": True}, val=False)
+    ref, _ = train_toy(tmp_path / "ref", run={"epochs": 1, "channels_last": False}, val=False)
+    cl, _ = train_toy(tmp_path / "cl", run={"epochs": 1}, val=False)        # the default
     assert cl.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert not ref.stem[0].weight.is_contiguous(memory_format=torch.channels_last)
     assert not _same(ref.state_dict(), cl.state_dict(), atol=1e-4)
 
 

@@ -4,12 +4,12 @@
 
 Data options left at their defaults take the checkpoint's (planes, crop, normalisation, split,
 seed), so ``split=test`` is the training run's held-out test split. Writes ``metrics.json``,
-``confusion.png`` and ``roc.png`` to ``output_dir``.
+``confusion.png``, ``roc.png`` and ``predictions.csv`` (one row per event) to ``output_dir``.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 import json
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from argonet import __version__
 from argonet.conf.classify import EvaluateConfig
 from argonet.conf.data import DataConfig
 from argonet.data.datasets import ClassificationDataset
-from argonet.data.loader import build_loader, split_entries
+from argonet.data.loader import build_dataset, build_loader, split_entries
 from argonet.errors import ConfigError
 from argonet.models.freezing import check_compatible
 from argonet.models.registry import get_model
@@ -104,7 +104,7 @@ def run(cfg: EvaluateConfig) -> dict[str, Any]:
     if "model" not in state:
         raise ConfigError("checkpoint", f"{cfg.checkpoint} holds no model state")
     data = data_config(cfg.data, (state.get("config") or {}).get("data"))
-    dataset = ClassificationDataset.from_config(data, augment=())
+    dataset = build_dataset("classification", replace(data, augment=[]))   # any data.format
     align_classes(dataset, state.get("class_names"))
     model = load_classifier(state, dataset, cfg.checkpoint)
     device = resolve_device(cfg.device)
@@ -114,7 +114,7 @@ def run(cfg: EvaluateConfig) -> dict[str, Any]:
         raise ConfigError("split", f"the {cfg.split} split of {len(dataset)} events with fractions {data.split} "
                           "is empty; use split=all or more events")
     loader = build_loader(dataset, data, entries, train=False, batch_size=cfg.batch_size, rank=0, world_size=1)
-    report = evaluate_loader(model, loader, dataset.class_names, device)
+    report = evaluate_loader(model, loader, dataset.class_names, device, entries, Path(cfg.output_dir))
     report.update({"argonet_version": __version__, "checkpoint": str(cfg.checkpoint), "files": data.paths(),
                    "split": cfg.split, "split_fractions": list(data.split), "seed": data.seed})
     paths = write_results(report, Path(cfg.output_dir), f"{cfg.split} split")
@@ -123,7 +123,25 @@ def run(cfg: EvaluateConfig) -> dict[str, Any]:
     return report
 
 
-def evaluate_loader(model: nn.Module, loader: Any, class_names: list[str], device: torch.device) -> dict[str, Any]:
-    """The summary of ``model`` over a loader (used by the transfer recipe's evaluation stages)."""
+def write_predictions(path: Path, entries: np.ndarray, probs: np.ndarray, labels: np.ndarray,
+                      class_names: list[str]) -> Path:
+    """One CSV row per event (entry, true and predicted class, class probabilities): where to find the
+    mis-classified events to look at with ``argonet display FILE event=ENTRY``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = ",".join(["entry", "true", "predicted", *(f"p_{c}" for c in class_names)])
+    rows = [f"{e},{class_names[t]},{class_names[p]}," + ",".join(f"{x:.5f}" for x in row)
+            for e, t, p, row in zip(entries.tolist(), labels.tolist(), probs.argmax(1).tolist(), probs)]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def evaluate_loader(model: nn.Module, loader: Any, class_names: list[str], device: torch.device,
+                    entries: np.ndarray | None = None, out_dir: Path | None = None) -> dict[str, Any]:
+    """The summary of ``model`` over a loader that keeps the order of ``entries``; with both ``entries``
+    and ``out_dir`` also ``out_dir/predictions.csv`` (used by ``evaluate`` and the transfer recipe)."""
     probs, labels = predict(model.to(device), loader, device)
+    if entries is not None and out_dir is not None:
+        if len(entries) != len(labels):
+            raise ConfigError("split", f"{len(labels)} predictions for {len(entries)} entries")
+        write_predictions(out_dir / "predictions.csv", np.asarray(entries), probs, labels, class_names)
     return summarise(probs, labels, class_names)

@@ -37,7 +37,7 @@ from argonet.errors import DataError
 from argonet.models.classifiers import FeatureHead
 from argonet.models.freezing import freeze, unfreeze
 from argonet.tasks.classify import ClassifyTask
-from argonet.train.checkpoint import files_key
+from argonet.train.checkpoint import files_key, read_checkpoint
 from argonet.train.distributed import DistInfo, make_loader
 from argonet.train.engine import FitResult, fit
 from argonet.train.features import cache_features
@@ -91,7 +91,7 @@ class _Stages:
     def test(self, model: nn.Module, name: str) -> dict[str, Any]:
         """Evaluate on the held-out test split and write the stage's metrics and figures."""
         report = evaluate_loader(model, self.loader(self.splits["test"], train=False), list(self.cfg.classes),
-                                 self.device)
+                                 self.device, self.splits["test"], self.out / name)
         write_results(report, self.out / name, f"{name}: test split")
         print(f"{name}:\n{format_report(report)}")
         return report
@@ -144,6 +144,10 @@ def _finetune(s: _Stages, model: nn.Module) -> Path:
     result = s.fit(model, "finetune", cfg.finetune, list(cfg.classes), s.loader(s.splits["train"], True),
                    s.loader(s.splits["val"], False), replace(cfg.model, weights=None))
     print(f"finetune: {result.stopped} after {len(result.history)} epochs")
+    if result.best is not None:
+        model.load_state_dict(read_checkpoint(result.best)["model"])   # test the epoch of lowest validation loss
+        print(f"finetune: testing the weights of the lowest validation loss, {result.best}")
+        return result.best
     return result.checkpoint
 
 
