@@ -171,3 +171,19 @@ def test_checkpoint_with_other_planes_or_none_given_is_one_line(trained, sample,
     assert "\n" not in err and "checkpoint has 3 input channels, model has 2" in err
     assert main(["evaluate", f"data.file={sample}", f"output_dir={tmp_path}"]) == 2
     assert "checkpoint: name the checkpoint to evaluate" in capsys.readouterr().err
+
+
+def test_transfer_reuses_a_baseline_checkpoint(transfer, trained, sample, tmp_path, capsys):
+    baseline = transfer.checkpoints["baseline"]
+    out = tmp_path / "again"
+    args = ["transfer", "model.name=smallcnn", f"data.file={sample}", f"run.output_dir={out}", "head.epochs=1",
+            "finetune.epochs=1", *QUIET]
+    with one_torch_thread():
+        assert main([*args, f"baseline_checkpoint={baseline}"]) == 0
+    assert not (out / "baseline").exists()              # the stage was skipped
+    head = torch.load(out / "head" / "checkpoint.pt", map_location="cpu", weights_only=True)
+    first = torch.load(baseline, map_location="cpu", weights_only=True)
+    assert all(torch.equal(head["model"][k], first["model"][k]) for k in first["model"] if not k.startswith("fc."))
+    assert main([*args, f"baseline_checkpoint={trained / 'best.pt'}"]) == 2      # a 4-class checkpoint
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "baseline_checkpoint:" in err and "not the baseline_classes ['CCQE', 'CCRES']" in err

@@ -33,7 +33,7 @@ from argonet.conf.data import DataConfig
 from argonet.conf.train import ModelConfig
 from argonet.data.datasets import ClassificationDataset
 from argonet.data.loader import build_loader, split_entries
-from argonet.errors import DataError
+from argonet.errors import ConfigError, DataError
 from argonet.models.classifiers import FeatureHead
 from argonet.models.freezing import freeze, unfreeze
 from argonet.tasks.classify import ClassifyTask
@@ -97,9 +97,22 @@ class _Stages:
         return report
 
 
+def _reuse_baseline(s: _Stages) -> Path:
+    """The given baseline checkpoint, once its classes are checked against ``baseline_classes``."""
+    path = s.cfg.baseline_checkpoint
+    trained = read_checkpoint(path, field="baseline_checkpoint").get("class_names")
+    if trained != list(s.cfg.baseline_classes):
+        raise ConfigError("baseline_checkpoint", f"{path} was trained on classes {trained}, not the "
+                          f"baseline_classes {list(s.cfg.baseline_classes)}")
+    print(f"baseline: reusing {path}")
+    return Path(path)
+
+
 def _baseline(s: _Stages) -> Path:
     """Train the baseline on its own classes; returns its checkpoint (lowest validation loss)."""
     cfg, n = s.cfg, len(s.cfg.baseline_classes)
+    if cfg.baseline_checkpoint:
+        return _reuse_baseline(s)
     if cfg.model.weights:
         print(f"baseline: starting from pretrained weights {cfg.model.weights}")
     else:

@@ -8,7 +8,7 @@ from argonet.conf.data import DataConfig
 from argonet.conf.train import DEVICES, ModelConfig, OptimConfig, RunConfig
 from argonet.conf.validate import check as _check
 
-TASKS = ("classify",)
+TASKS = ("classify", "segment")
 EVAL_SPLITS = ("test", "val", "train", "all")
 
 
@@ -83,7 +83,8 @@ class TransferConfig:
     features of the frozen backbone → evaluation on the test split → full fine-tuning → evaluation.
 
     ``baseline_classes`` must be the first entries of ``classes`` so that their label indices agree.
-    ``model.weights`` starts the baseline from pretrained weights (else from scratch).
+    ``model.weights`` starts the baseline from pretrained weights (else from scratch);
+    ``baseline_checkpoint`` reuses a baseline trained before (its classes must be ``baseline_classes``).
     """
 
     data: DataConfig = field(default_factory=DataConfig)
@@ -92,6 +93,7 @@ class TransferConfig:
     baseline_classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES"])
     classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES", "NCQE", "NCRES"])
     baseline: StageConfig = field(default_factory=StageConfig)
+    baseline_checkpoint: str | None = None    # an earlier baseline's checkpoint: skip the baseline stage
     head: StageConfig = field(default_factory=lambda: StageConfig(epochs=10, optim=OptimConfig(lr=0.01)))
     finetune: StageConfig = field(default_factory=lambda: StageConfig(epochs=5, optim=_finetune_optim(),
                                                                        early_stopping_patience=2))
@@ -108,6 +110,8 @@ class TransferConfig:
         _check(self.model.checkpoint is None, "model.checkpoint",
                "the transfer recipe trains its own baseline; start it from model.weights")
         _check(self.model.num_classes is None, "model.num_classes", "taken from baseline_classes and classes")
+        _check(self.baseline_checkpoint is None or self.model.weights is None, "baseline_checkpoint",
+               "the baseline checkpoint replaces the baseline stage; model.weights would not be used")
         _one_batch_size(self.data, self.run)
         for name in ("baseline", "head", "finetune"):
             getattr(self, name).validate(name)
