@@ -151,3 +151,8 @@ field_response_rows = {
                -0.04, -0.08, -0.09, -0.08, -0.06, -0.04, -0.03, -0.01),
 }
 field_response_gap_us = 0.3 / 0.1563          # §1.5 table geometry: 3 mm plane gaps drifted at 0.1563 cm/us (SBND)
+
+# --- collider jets (PDG 2024 averages), GeV: the jet-mass peaks of W, Z and top jets ---
+w_boson_mass_GeV = 80.3692
+z_boson_mass_GeV = 91.1880
+top_quark_mass_GeV = 172.57

@@ -111,3 +111,45 @@ def test_writer_checks_its_input(tmp_path):
     with pytest.raises(FormatError, match="features"):
         write_jet_images(tmp_path / "a.h5", _images(2), [0, 1], ["a", "b"], features={"x": np.zeros(3)})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_chain_reads_shards_in_order(tmp_path):
+    from argonet.io import JetImageChain
+
+    images = _images(7, seed=4)
+    first = write_jet_images(tmp_path / "a.h5", images[:3], [0, 1, 0], ["q", "g"], features={"x": np.arange(3.0)})
+    second = write_jet_images(tmp_path / "b.h5", images[3:], [1, 1, 0, 1], ["q", "g"],
+                              features={"x": np.arange(3.0, 7)})
+    with JetImageChain([first, second]) as chain:
+        assert len(chain) == 7 and chain.class_names == ["q", "g"] and chain.image_shape == (5, 7)
+        assert chain.labels.tolist() == [0, 1, 0, 1, 1, 0, 1]
+        np.testing.assert_array_equal(chain.images(2, 5), images[2:5])        # across the file boundary
+        np.testing.assert_array_equal(chain.images(), images)
+        np.testing.assert_array_equal(chain.features["x"], np.arange(7.0))
+        clone = pickle.loads(pickle.dumps(chain))
+        np.testing.assert_array_equal(clone.images(6, 7), images[6:7])
+    other = write_jet_images(tmp_path / "c.h5", images[:2], [0, 1], ["g", "q"])
+    with pytest.raises(FormatError, match=r"c.h5.*class_names \['g', 'q'\] differ from \['q', 'g'\]"):
+        JetImageChain([first, other])
+    small = write_jet_images(tmp_path / "d.h5", images[:2, :4], [0, 1], ["q", "g"])
+    with pytest.raises(FormatError, match=r"d.h5.*image_shape \(4, 7\) differ"):
+        JetImageChain([first, small])
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_take_reads_any_entries_in_the_order_given(tmp_path, monkeypatch, in_memory):
+    import argonet.io.jets as jets_module
+    from argonet.io import JetImageChain
+
+    if not in_memory:
+        monkeypatch.setattr(jets_module, "IN_MEMORY_BYTES", 0)            # point reads, as for big files
+    images = _images(9, seed=5)
+    paths = [write_jet_images(tmp_path / "a.h5", images[:4], [0] * 4, ["q", "g"]),
+             write_jet_images(tmp_path / "b.h5", images[4:], [1] * 5, ["q", "g"])]
+    with JetImageChain(paths) as chain:
+        entries = np.array([8, 0, 5, 5, 3])
+        np.testing.assert_array_equal(chain.take(entries), images[entries])
+        assert (chain.files[0]._in_memory is not None) == in_memory
+        assert chain.take(np.array([], np.int64)).shape == (0, 5, 7)
+        with pytest.raises(FormatError, match=r"entries must lie in 0..8"):
+            chain.take(np.array([9]))

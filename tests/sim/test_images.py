@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from argonet.conf.sim import ImageConfig, ResponseConfig
+from argonet.errors import ConfigError
 from argonet.event import ParticleKind, Semantic
 from argonet.sim.deposits import Deposits
 from argonet.sim.detector import LARIAT, MICROBOONE, SBND
 from argonet.sim.drift import drift
-from argonet.sim.images import plane_windows
+from argonet.sim.images import cvn_counts, cvn_first_wire, cvn_time_bins, plane_windows
 from argonet.sim.readout import plane_position, plane_role, wire_coordinate_cm
 from argonet.sim.response import plane_metas, respond
 from hand_deposits import line, points
@@ -177,3 +178,38 @@ def test_planes_are_reached_one_gap_apart():
     np.testing.assert_allclose(v - u, [0.3 / 0.1563, -0.3 / 0.1563], rtol=1e-6)
     np.testing.assert_allclose(y - np.minimum(u, v), 2 * 0.3 / 0.1563, rtol=1e-6)
     assert (v - u)[0] == pytest.approx(2.0, abs=0.1)
+
+
+def test_cvn_time_bins_follow_the_dune_cvn_pixel_map():
+    """DUNE CVN (dunereco PixelMap/Boundary): mean hit time ± 1600 ticks in 500 bins of 6.4 ticks,
+    bin = round((t − lower)/6.4) modulo 500, so the mean lands in bin 250 and the upper edge wraps to 0."""
+    mean = 3000.0
+    bins, inside = cvn_time_bins(np.array([mean, mean - 1600.0, mean - 1596.9, mean + 6.4, mean + 1600.0,
+                                           mean + 1601.0]), mean)
+    assert bins[:5].tolist() == [250, 0, 0, 251, 0]
+    assert inside.tolist() == [True, True, True, True, True, False]
+
+
+def test_cvn_crop_starts_where_the_activity_gets_dense():
+    """The 500-wire crop starts at the first wire whose next 20 wires hold charge on at least 16
+    (CVNImageUtils::GetMinMaxWires); a stray hit before it does not move it; when no region is
+    that dense, the 500-wire window with the most charge is taken."""
+    charge = np.zeros(2880)
+    charge[1] = 5.0                    # a lone blip
+    charge[40:300] = 1.0               # a track from wire 40: wires 36..55 are the first 20 with 16 filled
+    assert cvn_first_wire(charge) == 35
+    sparse = np.zeros(2880)
+    sparse[1000:1400:5] = 1.0          # one wire in five: never dense
+    sparse[1200:1400:5] = 3.0
+    first = cvn_first_wire(sparse)
+    assert first <= 1000 and first + 500 > 1395     # the whole sparse region (last charge on 1395)
+
+
+def test_cvn_counts_are_ceil_of_charge_over_1000_by_255():
+    assert cvn_counts(np.array([0.5, 1000.0 / 255.0, 4.0, 100.0, 999.0, 1000.0, 5000.0])).tolist() == \
+        [1, 1, 2, 26, 255, 255, 255]
+
+
+def test_cvn_mode_has_no_fixed_window():
+    with pytest.raises(ConfigError, match="^image.mode: cvn maps"):
+        plane_windows(SBND, ImageConfig(mode="cvn"))

@@ -24,6 +24,7 @@ from argonet.conf.data import DataConfig
 from argonet.data.datasets import ClassificationDataset
 from argonet.data.loader import build_dataset, build_loader, split_entries
 from argonet.errors import ConfigError
+from argonet.eval.jets import format_jet_tagging, jet_tagging
 from argonet.models.freezing import check_compatible
 from argonet.models.registry import get_model
 from argonet.tasks.classify import predict, summarise
@@ -119,6 +120,8 @@ def run(cfg: EvaluateConfig) -> dict[str, Any]:
                    "split": cfg.split, "split_fractions": list(data.split), "seed": data.seed})
     paths = write_results(report, Path(cfg.output_dir), f"{cfg.split} split")
     print(format_report(report))
+    if "jet_tagging" in report:             # jet classes: top and W against QCD
+        print(format_jet_tagging(report["jet_tagging"]))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     return report
 
@@ -144,4 +147,4 @@ def evaluate_loader(model: nn.Module, loader: Any, class_names: list[str], devic
         if len(entries) != len(labels):
             raise ConfigError("split", f"{len(labels)} predictions for {len(entries)} entries")
         write_predictions(out_dir / "predictions.csv", np.asarray(entries), probs, labels, class_names)
-    return summarise(probs, labels, class_names)
+    return {**summarise(probs, labels, class_names), **jet_tagging(probs, labels, class_names)}

@@ -20,16 +20,20 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "draw the wire planes of one event (charge, truth, predictions) to a PNG"),
     "iotest": ("argonet.cli.iotest", "argonet.conf.data:IotestConfig",
                "read batches exactly as training would and print events/s and MB/s"),
-    "train": ("argonet.cli.train", "argonet.conf.classify:TrainCommandConfig",
-              "train an event classifier (class count and planes taken from the data)"),
+    "train": ("argonet.cli.train", "argonet.conf.segment:TrainTaskConfig",
+              "train an event classifier (task=classify) or a pixel segmentation network (task=segment)"),
+    "inference": ("argonet.cli.inference", "argonet.conf.segment:InferenceConfig",
+                  "run a segmentation checkpoint on a file: predictions as larcv3 sparse2d, metrics JSON"),
     "evaluate": ("argonet.cli.evaluate", "argonet.conf.classify:EvaluateConfig",
                  "evaluate a classifier checkpoint: accuracy, confusion matrix, efficiency and purity"),
     "transfer": ("argonet.cli.transfer", "argonet.conf.classify:TransferConfig",
                  "staged transfer learning: baseline, frozen-backbone head, fine-tuning, test reports"),
+    "compare": ("argonet.cli.compare", "argonet.conf.compare:CompareConfig",
+                "realism report: simulated against real DUNE CVN pixel maps, per event class"),
 }
 
 #: commands whose output appears only when complete (written under a temporary name, then renamed)
-ATOMIC_COMMANDS = ("simulate", "display", "iotest")
+ATOMIC_COMMANDS = ("simulate", "display", "iotest", "compare", "inference")
 
 USAGE = """usage: argonet <command> [key=value ...]
 

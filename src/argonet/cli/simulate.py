@@ -40,6 +40,9 @@ def check_writable(path: Path, overwrite: bool) -> None:
 
 def run(cfg: SimulateConfig) -> Path:
     """Simulate this shard's events and write them; returns the output path."""
+    if cfg.generator.name == "jets":            # pp collisions: a jet-image file, not larcv3
+        from argonet.cli.simulate_jets import run as run_jets
+        return run_jets(cfg)
     detector = get_detector(cfg.detector)
     path = output_path(cfg)
     check_writable(path, cfg.overwrite)

@@ -17,7 +17,9 @@ CROP_MODES = ("per_plane", "common")
 LABEL_DTYPES = ("int64", "uint8")
 IOTEST_DATASETS = ("segmentation", "image", "classification", "sparse")
 #: file layouts a dataset can read (larcv3 HDF5 is the native one); see argonet.data.loader.FORMAT_DATASETS
-FORMATS = ("larcv3", "jets", "folder")
+FORMATS = ("larcv3", "jets", "folder", "cvn", "larcv2", "wirecell", "jet_features")
+#: formats whose input is a folder, not a file (cvn: a DUNE CVN pixel-map folder)
+FOLDER_FORMATS = ("folder", "cvn")
 
 
 def _is_int(value: Any) -> bool:
@@ -40,6 +42,8 @@ class DataConfig:
 
     file: Any = ""                        # path, glob pattern, or list of paths (larcv3 HDF5)
     format: str = "larcv3"                # larcv3 | jets (images+labels HDF5) | folder (root/<class>/*.png)
+                                          # | cvn (DUNE CVN maps) | larcv2 (ROOT) | wirecell (HDF5 frames)
+                                          # | jet_features (the features table of jet files)
     charge: str = "sbndwire"              # sparse2d producer of the wire charge
     labels: str = "sbnd_cosmicseg"        # sparse2d producer of the per-pixel labels
     label_values: list[int] = field(default_factory=lambda: [0, 1, 2])  # stored value of bkg, cosmic, neutrino
@@ -47,6 +51,7 @@ class DataConfig:
     class_source: str = "truth"           # event class: truth | particle:<field> (of the first particle)
     particles: str = "sbndneutrino"       # particle producer read by class_source=particle:<field>
     class_names: list[str] | None = None  # fixed classes and order (None: the classes found in the files)
+    features: list[str] | None = None     # jet_features columns (None: mass, tau21, tau32, c2, d2, multiplicity)
     planes: list[int] | None = None       # projection ids kept as channels, in order; None: all
     downsample: Any = 1                   # pixels summed: an int, or [wire, tick]
     crop: Any = None                      # None, or box [wires, ticks] (after down-sampling) of max charge
@@ -125,9 +130,9 @@ class DataConfig:
             _check(bool(matches), "data.file", f"no file matches {item!r}")
             paths.extend(matches)
         for path in paths:
-            exists = os.path.isdir(path) if self.format == "folder" else os.path.isfile(path)
+            exists = os.path.isdir(path) if self.format in FOLDER_FORMATS else os.path.isfile(path)
             _check(exists, "data.file", f"{path} does not exist or is not a " +
-                   ("folder" if self.format == "folder" else "file"))
+                   ("folder" if self.format in FOLDER_FORMATS else "file"))
         return paths
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from argonet.conf.jets import JetOptions
 from argonet.conf.validate import check as _check
 from argonet.errors import ConfigError
 
 GENERATORS = ("interactions", "gun", "cosmics", "jets")
 GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0")
-INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC")
+INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC", "NUMU_CC")
+FLUXES = ("bnb", "dune")                               # neutrino beams of sim/generators (BNB, DUNE FHC)
 
 
 @dataclass
@@ -20,7 +22,7 @@ class GeneratorConfig:
     # neutrino interactions (lartpc-physics.md §5)
     classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES", "NCQE", "NCRES"])
     class_weights: list[float] | None = None          # None: balanced classes
-    nu_energy_GeV_max: float = 3.0
+    nu_energy_GeV_max: float | None = None             # None: the flux table's end (bnb 3 GeV, dune 40 GeV)
     fiducial_margin_cm: float = 10.0
     require_visible: bool = True                       # redraw interactions with nothing that ionises
     # single-particle gun
@@ -34,11 +36,14 @@ class GeneratorConfig:
     # nuclear model of the interactions (§5.5): Fermi gas + removal energy, final-state interactions
     fermi_motion: bool = True
     fsi: bool = True
-    neutrons: bool = False                             # hand outgoing neutrons to transport
+    neutrons: bool = False                             # follow neutrons: capture/inelastic photon blips, protons
     ke_spectrum: str = "uniform"                       # gun KE: uniform | log (uniform in log KE)
+    flux: str = "bnb"                                  # neutrino beam: bnb (SBND/MicroBooNE) | dune (LBNF FHC)
+    jets: JetOptions = field(default_factory=JetOptions)   # pp -> jets (name=jets), see conf/jets.py
 
     def __post_init__(self) -> None:
         _check(self.name in GENERATORS, "generator.name", f"unknown generator {self.name!r}", GENERATORS)
+        _check(self.flux in FLUXES, "generator.flux", f"unknown neutrino flux {self.flux!r}", FLUXES)
         for c in self.classes:
             _check(c in INTERACTION_CLASSES, "generator.classes", f"unknown class {c!r}", INTERACTION_CLASSES)
         _check(len(self.classes) > 0, "generator.classes", "must name at least one class")
@@ -47,7 +52,8 @@ class GeneratorConfig:
                    f"needs one weight per class ({len(self.classes)})")
             _check(all(w >= 0 for w in self.class_weights) and sum(self.class_weights) > 0,
                    "generator.class_weights", "weights must be >= 0 with a positive sum")
-        _check(0.2 < self.nu_energy_GeV_max <= 100.0, "generator.nu_energy_GeV_max", "must be in (0.2, 100] GeV")
+        _check(self.nu_energy_GeV_max is None or 0.2 < self.nu_energy_GeV_max <= 100.0,
+               "generator.nu_energy_GeV_max", "must be in (0.2, 100] GeV")
         _check(self.fiducial_margin_cm >= 0, "generator.fiducial_margin_cm", "must be >= 0")
         for p in self.particles:
             _check(p in GUN_PARTICLES, "generator.particles", f"unknown particle {p!r}", GUN_PARTICLES)
@@ -108,13 +114,13 @@ class ResponseConfig:
 class ImageConfig:
     """How plane images are cut: the full readout, or a crop around the vertex."""
 
-    mode: str = "crop"                   # crop | full
+    mode: str = "crop"                   # crop | full | cvn (DUNE CVN pixel maps: 500 wires x 500 bins of hits)
     crop_wires: int = 256
     crop_ticks: int = 256                # after down-sampling
     tick_downsample: int = 4             # ticks summed per image row
 
     def __post_init__(self) -> None:
-        _check(self.mode in ("crop", "full"), "image.mode", "unknown image mode", ("crop", "full"))
+        _check(self.mode in ("crop", "full", "cvn"), "image.mode", "unknown image mode", ("crop", "full", "cvn"))
         _check(8 <= self.crop_wires <= 8192, "image.crop_wires", "must be in [8, 8192]")
         _check(8 <= self.crop_ticks <= 8192, "image.crop_ticks", "must be in [8, 8192]")
         _check(1 <= self.tick_downsample <= 64, "image.tick_downsample", "must be in [1, 64]")

@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 from argonet.conf.data import DataConfig
 from argonet.data.transforms import normalise
 from argonet.errors import ConfigError, DataError
-from argonet.io import JetImageFile, scan_image_folder
+from argonet.io import JetImageChain, scan_image_folder
 
 
 def single_path(cfg: DataConfig) -> str:
@@ -87,18 +87,20 @@ class ImageFolderDataset(LabelledImages):
 
 
 class JetImageDataset(LabelledImages):
-    """Jet images of one file (HSF / hls4ml layouts): ``image`` (1, H, W) float32, ``label``, ``entry``."""
+    """Jet images of one file or of several read in order (shards), HSF / hls4ml layouts:
+    ``image`` (1, H, W) float32, ``label``, ``entry``."""
 
-    def __init__(self, path: str | os.PathLike, normalise: str = "none", scale: float = 1.0, clip: float | None = None):
-        self.file = JetImageFile(path)
+    def __init__(self, path: str | os.PathLike | list, normalise: str = "none", scale: float = 1.0,
+                 clip: float | None = None):
+        self.file = JetImageChain([path] if isinstance(path, (str, os.PathLike)) else list(path))
         self.class_names = list(self.file.class_names)
         self.normalise, self.scale, self.clip = normalise, scale, clip
         self.in_channels, self.image_shape = 1, tuple(self.file.images(0, 1).shape[1:])
 
     @classmethod
     def from_config(cls, cfg: DataConfig) -> "JetImageDataset":
-        """The jet file ``data.file`` with the normalisation options."""
-        return cls(single_path(cfg), cfg.normalise, cfg.scale, cfg.clip)
+        """The jet file(s) of ``data.file`` with the normalisation options."""
+        return cls(cfg.paths(), cfg.normalise, cfg.scale, cfg.clip)
 
     def __len__(self) -> int:
         return len(self.file)
@@ -108,3 +110,12 @@ class JetImageDataset(LabelledImages):
 
     def __getitem__(self, i: int) -> dict:
         return self._item(self.file.images(i, i + 1), int(self.file.labels[i]), i)
+
+    reads_batches = True         # the loader reads whole batches (read_batch): one read, not one per jet
+
+    def read_batch(self, entries: list[int]) -> dict:
+        """The batch of ``entries``: image (B, 1, H, W) normalised like single entries, label (B,), entry (B,)."""
+        index = np.asarray(entries, np.int64)
+        images = normalise(torch.from_numpy(self.file.take(index)[:, None]), self.normalise, self.scale, self.clip)
+        return {"image": images, "label": torch.from_numpy(np.asarray(self.file.labels[index], np.int64)),
+                "entry": torch.from_numpy(index)}

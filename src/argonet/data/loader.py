@@ -18,13 +18,18 @@ from argonet.conf.data import DataConfig
 from argonet.data.collate import collate_dense
 from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, SegmentationDataset, SparseDataset
 from argonet.data.image_files import ImageFolderDataset, JetImageDataset
+from argonet.data.jet_features import JetFeatureDataset
+from argonet.data.real import CvnDataset, Larcv2Dataset, WireCellSegmentation
 from argonet.errors import ConfigError
 
 SPLIT_NAMES = ("train", "val", "test")
 DATASETS = {"segmentation": SegmentationDataset, "image": PlaneImageDataset,
             "classification": ClassificationDataset, "sparse": SparseDataset}
 #: (data.format, dataset kind) → dataset class with ``from_config(cfg)``, for layouts other than larcv3
-FORMAT_DATASETS = {("jets", "classification"): JetImageDataset, ("folder", "classification"): ImageFolderDataset}
+FORMAT_DATASETS = {("jets", "classification"): JetImageDataset, ("folder", "classification"): ImageFolderDataset,
+                   ("cvn", "classification"): CvnDataset, ("larcv2", "classification"): Larcv2Dataset,
+                   ("wirecell", "segmentation"): WireCellSegmentation,
+                   ("jet_features", "classification"): JetFeatureDataset}
 
 
 def split_entries(n_entries: int, fractions: Sequence[float], seed: int, block: int = 1) -> dict[str, np.ndarray]:

@@ -2,7 +2,7 @@
 
 from argonet.io.atomic import AtomicPath
 from argonet.io.folders import ImageFolder, load_image, save_image, scan_image_folder
-from argonet.io.jets import JetImageFile, JetImages, read_jet_images, write_jet_images
+from argonet.io.jets import JetImageChain, JetImageFile, JetImages, read_jet_images, write_jet_images
 from argonet.io.larcv3_batch import SparseBatch
 from argonet.io.larcv3_chain import Larcv3Chain
 from argonet.io.larcv3_layout import (
@@ -22,7 +22,7 @@ from argonet.io.larcv3_write import Larcv3Writer, write_events
 
 __all__ = [
     "AtomicPath", "ImageFolder", "load_image", "save_image", "scan_image_folder",
-    "JetImageFile", "JetImages", "read_jet_images", "write_jet_images",
+    "JetImageChain", "JetImageFile", "JetImages", "read_jet_images", "write_jet_images",
     "SparseBatch", "Larcv3Chain", "Larcv3File", "Larcv3Writer", "write_events",
     "CHARGE_PRODUCER", "SEMANTIC_PRODUCER", "KIND_PRODUCER", "PARTICLE_PRODUCER", "NEUTRINO_PRODUCER",
     "LARCV_PARTICLE_DTYPE", "VoxelMeta", "particles_from_larcv", "particles_to_larcv", "process_text",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import weakref
 from pathlib import Path
@@ -57,4 +58,49 @@ class AtomicPath:
 
     def discard(self) -> None:
         """Delete the temporary file; the final name is left untouched."""
+        self._finalizer()
+
+
+class AtomicFolder:
+    """A temporary folder beside ``path``: ``commit`` puts it in place of ``path``, ``discard`` deletes it.
+
+    For outputs made of several files (a report with its plots): either all of them appear under
+    the final name or none; an existing folder is replaced only with ``overwrite``.
+    """
+
+    def __init__(self, path: str | os.PathLike, overwrite: bool = False):
+        self.path = Path(path)
+        self.overwrite = overwrite
+        self._refuse_existing()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part"))
+        except OSError as exc:
+            raise FormatError(f"cannot create a folder beside it ({exc.strerror or exc})", file=str(self.path)) from exc
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.tmp, 0o777 & ~umask)    # mkdtemp makes 0700; outputs are shared like any folder
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.tmp, ignore_errors=True)
+
+    def _refuse_existing(self) -> None:
+        """Refuse to replace an existing folder unless overwrite was asked for (never a file)."""
+        if self.path.exists() and (not self.overwrite or not self.path.is_dir()):
+            what = "a folder" if self.path.is_dir() else "not a folder"
+            raise FormatError(f"already exists ({what}); pass overwrite=true to replace a folder", file=str(self.path))
+
+    def commit(self) -> Path:
+        """Move the finished temporary folder onto the final name (an old folder is removed after)."""
+        self._refuse_existing()
+        old = None
+        if self.path.exists():
+            old = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".old"))
+            os.replace(self.path, old / self.path.name)
+        os.replace(self.tmp, self.path)
+        self._finalizer.detach()
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.path
+
+    def discard(self) -> None:
+        """Delete the temporary folder; the final name is left untouched."""
         self._finalizer()

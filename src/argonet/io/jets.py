@@ -30,6 +30,8 @@ from argonet.io.h5handle import LazyH5File
 
 HLS4ML_LABEL_COLUMNS = ("j_g", "j_q", "j_w", "j_z", "j_t")
 HLS4ML_CLASSES = ("gluon", "light_quark", "W", "Z", "top")
+#: a jet file whose images take at most this much memory (as float32) is held in memory by ``take``
+IN_MEMORY_BYTES = 2 << 30
 @dataclass
 class JetImages:
     """Jet images in memory: images (N, H, W) float32, labels (N,) int64 indexing class_names."""
@@ -134,6 +136,27 @@ class JetImageFile(LazyH5File):
         with self._guard(self.images_key):
             return self._file()[self.images_key][start:stop].astype(np.float32)
 
+    def _reset_caches(self) -> None:
+        """Forget the images held in memory (per process: a pickled copy starts empty)."""
+        self._in_memory: np.ndarray | None = None
+
+    def take(self, entries: np.ndarray) -> np.ndarray:
+        """Images at any entries as float32 (n, H, W), in the order given: a file of at most
+        IN_MEMORY_BYTES of images is read whole once (training draws jets at random), a larger one
+        point by point in one sorted read."""
+        entries = np.asarray(entries, np.int64)
+        if len(entries) and (entries.min() < 0 or entries.max() >= len(self)):
+            raise FormatError(f"entries must lie in 0..{len(self) - 1}", file=str(self.path), product=self.images_key)
+        with self._guard(self.images_key):
+            data = self._file()[self.images_key]
+            if self._in_memory is None and data.size * 4 <= IN_MEMORY_BYTES:
+                self._in_memory = data[()].astype(np.float32)
+            if self._in_memory is not None:
+                return self._in_memory[entries]
+            unique, inverse = np.unique(entries, return_inverse=True)
+            return data[unique].astype(np.float32)[inverse] if len(unique) else np.zeros((0, *data.shape[1:]),
+                                                                                       np.float32)
+
     @property
     def features(self) -> np.ndarray | None:
         """The per-jet feature table as a compound array (None when the file has none)."""
@@ -164,6 +187,76 @@ def read_jet_images(path: str | os.PathLike) -> JetImages:
     """Load a whole jet-image file (HSF or hls4ml layout) into memory."""
     with JetImageFile(path) as f:
         return f.read()
+
+
+class JetImageChain:
+    """Several jet-image files read as one sample (the shards of ``argonet simulate ... shard=i/N``):
+    entries in file order; the files must agree on classes and image shape."""
+
+    def __init__(self, paths: Sequence[str | os.PathLike]):
+        if not paths:
+            raise FormatError("no jet-image file given", product="images")
+        self.files: list[JetImageFile] = []
+        try:
+            for path in paths:
+                self.files.append(JetImageFile(path))
+                first, last = self.files[0], self.files[-1]
+                for what in ("class_names", "image_shape"):
+                    if getattr(last, what) != getattr(first, what):
+                        raise FormatError(f"{what} {getattr(last, what)} differ from {getattr(first, what)} of "
+                                          f"{first.path}", file=str(last.path), product="images")
+        except FormatError:
+            self.close()
+            raise
+        self.class_names, self.image_shape, self.layout = first.class_names, first.image_shape, first.layout
+        self.labels = np.concatenate([f.labels for f in self.files])
+        self.offsets = np.cumsum([0] + [len(f) for f in self.files])
+
+    def __len__(self) -> int:
+        """Number of jets in all files."""
+        return int(self.offsets[-1])
+
+    def images(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Images start..stop of the chain as float32 (n, H, W)."""
+        stop = len(self) if stop is None else min(stop, len(self))
+        parts = [f.images(max(start - lo, 0), min(stop, hi) - lo)
+                 for f, lo, hi in zip(self.files, self.offsets[:-1], self.offsets[1:]) if start < hi and stop > lo]
+        return np.concatenate(parts) if parts else np.zeros((0, *self.image_shape), np.float32)
+
+    @property
+    def features(self) -> np.ndarray | None:
+        """The feature tables of all files, concatenated (None when a file has none)."""
+        tables = [f.features for f in self.files]
+        if any(t is None for t in tables):
+            return None
+        for f, table in zip(self.files[1:], tables[1:]):
+            if table.dtype != tables[0].dtype:
+                raise FormatError(f"feature columns {table.dtype.names} differ from {tables[0].dtype.names} of "
+                                  f"{self.files[0].path}", file=str(f.path), product="features")
+        return np.concatenate(tables)
+
+    def take(self, entries: np.ndarray) -> np.ndarray:
+        """Images at any entries of the chain, in the order given (see ``JetImageFile.take``)."""
+        entries = np.asarray(entries, np.int64)
+        which = np.searchsorted(self.offsets, entries, side="right") - 1
+        if len(entries) and (entries.min() < 0 or entries.max() >= len(self)):
+            raise FormatError(f"entries must lie in 0..{len(self) - 1}", file=str(self.files[0].path), product="images")
+        out = np.zeros((len(entries), *self.image_shape), np.float32)
+        for k in np.unique(which):
+            chosen = which == k
+            out[chosen] = self.files[k].take(entries[chosen] - self.offsets[k])
+        return out
+
+    def close(self) -> None:
+        """Release every file handle."""
+        for f in self.files:
+            f.close()
+
+    def __enter__(self) -> "JetImageChain":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def _feature_table(features, n: int) -> np.ndarray:
@@ -202,7 +295,7 @@ def write_jet_images(path: str | os.PathLike, images: np.ndarray, labels: np.nda
     out = AtomicPath(path, overwrite)
     try:
         with h5py.File(out.tmp, "w") as h5:
-            chunk = (max(1, min(len(images), 64)), *images.shape[1:])
+            chunk = (max(1, min(len(images), 16)), *images.shape[1:])     # small: training reads jets at random
             h5.create_dataset("images", data=images, chunks=chunk if len(images) else None,
                               compression="gzip" if len(images) else None, compression_opts=1 if len(images) else None)
             h5.create_dataset("labels", data=labels)

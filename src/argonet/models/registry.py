@@ -16,7 +16,7 @@ from torch import nn
 
 from argonet.errors import ConfigError
 
-BUILTIN_MODULES = ("argonet.models.classifiers",)
+BUILTIN_MODULES = ("argonet.models.classifiers", "argonet.models.uresnet", "argonet.models.jets")
 
 _BUILDERS: dict[str, Callable[..., nn.Module]] = {}
 F = TypeVar("F", bound=Callable[..., nn.Module])

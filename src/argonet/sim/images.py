@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
+import numpy as np
+
 from argonet.conf.sim import ImageConfig
 from argonet.errors import ConfigError
 from argonet.event import ImageMeta
@@ -134,7 +136,7 @@ def vertex_tpc(detector: Detector, x_cm: float) -> int:
         return tpc
 
     def distance(k: int) -> float:
-        lo, hi = sorted((detector.anode_x_cm[k], detector.cathode_x_cm))
+        lo, hi = sorted((detector.anode_x_cm[k], detector.cathode_of(k)))
         return max(lo - x_cm, x_cm - hi)
     return min(range(detector.n_tpcs), key=distance)
 
@@ -167,6 +169,9 @@ def _crop(detector: Detector, plane: int, image: ImageConfig, vertex_cm: tuple[f
 def plane_windows(detector: Detector, image: ImageConfig, vertex_cm: tuple[float, float, float] | None = None,
                   vertex_t_ns: float = 0.0) -> list[PlaneWindow]:
     """The window of every plane for an image configuration (crop mode needs the vertex)."""
+    if image.mode == "cvn":
+        raise ConfigError("image.mode", "cvn maps are placed around their hits (argonet.sim.cvn_maps), "
+                          "not on a fixed window")
     if image.mode == "crop":
         if vertex_cm is None:
             raise ConfigError("image.mode", "crop images are centred on the vertex: pass vertex_cm "
@@ -174,6 +179,9 @@ def plane_windows(detector: Detector, image: ImageConfig, vertex_cm: tuple[float
         if len(vertex_cm) != 3 or not all(math.isfinite(float(c)) for c in vertex_cm):
             raise ConfigError("vertex_cm", f"needs three finite coordinates in cm, got {vertex_cm!r}")
         return [_crop(detector, p, image, vertex_cm, float(vertex_t_ns)) for p in range(len(detector.planes))]
+    if detector.n_tpcs == 2 and detector.tpc_cathodes_x_cm:
+        raise ConfigError("image.mode", f"full images of {detector.name} (two drift volumes sharing an anode) are "
+                          "not supported: use image.mode=crop or image.mode=cvn")
     if detector.n_tpcs == 2:
         return [_full_two_tpc(detector, p, image) for p in range(len(detector.planes))]
     if detector.n_tpcs == 1:
@@ -186,3 +194,52 @@ def plane_metas(detector: Detector, image: ImageConfig, vertex_cm: tuple[float, 
                 vertex_t_ns: float = 0.0) -> list[ImageMeta]:
     """The ImageMeta of every plane: projection id, shape (wires, rows), size and lower corner in cm."""
     return [w.meta for w in plane_windows(detector, image, vertex_cm, vertex_t_ns)]
+
+
+# --- DUNE CVN pixel maps (image.mode=cvn) -------------------------------------------------------
+# The conventions of the DUNE CVN's maps (Phys. Rev. D 102, 092003), as DUNE/dunereco makes them
+# (CVN/art/PixelMapProducer.cxx, CVN/func/{PixelMap,Boundary,CVNImageUtils}.cxx, CVNMapper.fcl):
+# per view, the hits of the event are binned by wire and by peak time; the time axis spans the
+# mean hit time ± TimeResolution = 1600 ticks in 500 bins (6.4 ticks = 3.2 µs each), a bin index
+# being round((t − lower)/6.4) modulo 500 (a hit exactly on the upper edge wraps to bin 0); a
+# pixel holds the summed hit integrals (ADC·tick), written as ceil(q/(1000/255)) saturating at
+# 255; the 500 wires start at the first wire (counting from one before the lowest hit wire) whose
+# next 20 wires hold charge on at least 16, else at the 500-wire window holding the most charge.
+CVN_WIRES = 500
+CVN_TIME_BINS = 500
+CVN_HALF_WINDOW_TICKS = 1600.0
+CVN_TICKS_PER_BIN = 2.0 * CVN_HALF_WINDOW_TICKS / CVN_TIME_BINS
+CVN_MAP_WIRES = 2880                     # wires of the unwrapped map the crop searches
+CVN_LOOKAHEAD_WIRES = 20
+CVN_MAX_EMPTY_WIRES = 5
+CVN_CHARGE_PER_COUNT = 1000.0 / 255.0    # hit integral (ADC·tick) per 8-bit count
+CVN_MAX_COUNT = 255
+
+
+def cvn_time_bins(ticks: np.ndarray, mean_tick: float) -> tuple[np.ndarray, np.ndarray]:
+    """(time bin, inside the window) of hit peak times (ticks) for a view whose mean hit time is mean_tick."""
+    ticks = np.asarray(ticks, dtype=np.float64)
+    lower = mean_tick - CVN_HALF_WINDOW_TICKS
+    inside = (ticks >= lower) & (ticks <= mean_tick + CVN_HALF_WINDOW_TICKS)
+    bins = np.floor((ticks - lower) / CVN_TICKS_PER_BIN + 0.5).astype(np.int64) % CVN_TIME_BINS
+    return bins, inside
+
+
+def cvn_first_wire(wire_charge: np.ndarray) -> int:
+    """First wire of the 500-wire crop of a view's wire-charge profile (index 0 = one before the lowest hit wire)."""
+    charge = np.zeros(max(CVN_MAP_WIRES, len(wire_charge)))
+    charge[:len(wire_charge)] = wire_charge
+    n = len(charge)
+    filled = np.concatenate([[0], np.cumsum(charge != 0)])
+    starts = np.arange(n - CVN_WIRES)
+    ahead = filled[np.minimum(starts + 1 + CVN_LOOKAHEAD_WIRES, n)] - filled[starts + 1]
+    dense = np.flatnonzero(CVN_LOOKAHEAD_WIRES - ahead < CVN_MAX_EMPTY_WIRES)
+    if len(dense):
+        return int(dense[0])
+    window = np.convolve(charge, np.ones(CVN_WIRES), mode="valid")[:n - CVN_WIRES]
+    return int(np.argmax(window)) if len(window) else 0
+
+
+def cvn_counts(charge: np.ndarray) -> np.ndarray:
+    """8-bit CVN pixel values of summed hit integrals (ADC·tick): ceil(q/(1000/255)), at most 255."""
+    return np.minimum(np.ceil(np.asarray(charge, dtype=np.float64) / CVN_CHARGE_PER_COUNT), CVN_MAX_COUNT)

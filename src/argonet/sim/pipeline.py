@@ -1,5 +1,10 @@
 """One simulated event: generator → transport → detector response → ``Event``.
 
+With ``generator.neutrons`` the neutrons of every nuclear break-up during transport are followed
+too (generators/neutrons.py) and what they leave is transported in a second pass. The response
+is the plane images of response.py, or with ``image.mode=cvn`` the hit-based DUNE CVN maps of
+cvn_maps.py.
+
 Every event has its own random stream seeded by ``(seed, event index)``, so a sample made in N
 shards is identical, event for event, to the same sample made in one process.
 """
@@ -10,9 +15,11 @@ import numpy as np
 
 from argonet.conf.sim import SimulateConfig
 from argonet.event import Event, Semantic, Truth
+from argonet.sim.cvn_maps import cvn_maps
 from argonet.sim.deposits import Deposits
 from argonet.sim.detector import Detector, get_detector
 from argonet.sim.generators import generate
+from argonet.sim.generators.neutrons import secondary_neutron_primaries
 from argonet.sim.response import respond
 from argonet.sim.transport import transport
 
@@ -33,10 +40,21 @@ def simulate_event(cfg: SimulateConfig, index: int, detector: Detector | None = 
     rng = event_rng(cfg.seed, index)
     primaries, truth = generate(cfg.generator, detector, rng)
     deposits, particles = transport(primaries, cfg.physics, rng, detector.active_min_cm, detector.active_max_cm)
+    if cfg.generator.neutrons:            # what the neutrons of nuclear break-ups during transport leave
+        box = (detector.active_min_cm, detector.active_max_cm)
+        extra = secondary_neutron_primaries(particles, box, rng)
+        if len(extra):
+            more, more_particles = transport(extra, cfg.physics, rng, *box,
+                                             first_track_id=int(particles["track_id"].max()) + 1)
+            deposits, particles = Deposits.concat([deposits, more]), np.concatenate([particles, more_particles])
     centre = _image_centre(truth, deposits, detector)
-    charge, semantic, kind = respond(deposits, detector, cfg.response, cfg.image, rng,
-                                     vertex_cm=centre, vertex_t_ns=truth.vertex_t_ns,
-                                     recombination=cfg.physics.recombination)
+    if cfg.image.mode == "cvn":
+        charge, semantic, kind = cvn_maps(deposits, detector, cfg.response, rng, centre,
+                                          recombination=cfg.physics.recombination)
+    else:
+        charge, semantic, kind = respond(deposits, detector, cfg.response, cfg.image, rng,
+                                         vertex_cm=centre, vertex_t_ns=truth.vertex_t_ns,
+                                         recombination=cfg.physics.recombination)
     return Event(charge=charge, semantic=semantic, kind=kind, particles=particles, truth=truth,
                  run=cfg.seed, subrun=0, event=index)
 

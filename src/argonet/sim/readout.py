@@ -25,7 +25,7 @@ def tpc_index(x_cm: np.ndarray, detector: Detector) -> np.ndarray:
     x_cm = np.asarray(x_cm, dtype=np.float64)
     tpc = np.full(x_cm.shape, -1, dtype=np.int8)
     for k in reversed(range(detector.n_tpcs)):    # the lower index wins on a shared cathode
-        lo, hi = sorted((detector.anode_x_cm[k], detector.cathode_x_cm))
+        lo, hi = sorted((detector.anode_x_cm[k], detector.cathode_of(k)))
         tpc[(x_cm >= lo) & (x_cm <= hi)] = k
     return tpc
 
@@ -55,7 +55,7 @@ def wire_origin_cm(detector: Detector, plane: int) -> float:
 
 def mirrored(detector: Detector, tpc: int) -> bool:
     """True for the TPC of a multi-TPC detector whose anode lies at larger x than the cathode."""
-    return detector.n_tpcs > 1 and detector.anode_x_cm[tpc] > detector.cathode_x_cm
+    return detector.n_tpcs > 1 and detector.anode_x_cm[tpc] > detector.cathode_of(tpc)
 
 
 def plane_position(detector: Detector, plane: int, tpc: int) -> int:

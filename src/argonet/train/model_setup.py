@@ -24,14 +24,15 @@ def _width(configured: int | None, from_data: int | None, field: str, what: str)
     return configured if configured is not None else from_data
 
 
-def build_model(cfg: ModelConfig, *, num_classes: int | None = None, in_chans: int | None = None
-                ) -> tuple[nn.Module, list[str]]:
-    """The configured model and a report; ``num_classes``/``in_chans`` come from the dataset's metadata."""
+def build_model(cfg: ModelConfig, *, num_classes: int | None = None, in_chans: int | None = None,
+                options: dict | None = None) -> tuple[nn.Module, list[str]]:
+    """The configured model and a report; ``num_classes``/``in_chans`` come from the dataset's metadata,
+    ``options`` are further builder arguments (e.g. the UResNet's shape)."""
     classes = _width(cfg.num_classes, num_classes, "model.num_classes", "classes")
     chans = _width(cfg.in_chans, in_chans, "model.in_chans", "input planes")
     if classes is None:
         raise ConfigError("model.num_classes", "unknown: set it, or build the model from a dataset with class names")
-    model = get_model(cfg.name, num_classes=classes, in_chans=chans, weights=cfg.weights)
+    model = get_model(cfg.name, num_classes=classes, in_chans=chans, weights=cfg.weights, **(options or {}))
     report = [getattr(model, "load_report", f"{cfg.name}: built")]
     if cfg.checkpoint is not None:
         report.append(load_model_weights(model, cfg.checkpoint, replace_head=cfg.replace_head,

@@ -53,13 +53,34 @@ def plot_confusion_pair(matrices: Sequence[np.ndarray], titles: Sequence[str], c
     return fig
 
 
+def plot_confusions_and_roc(matrices: Sequence[np.ndarray], titles: Sequence[str], class_names: Sequence[str],
+                            curves: Mapping[str, tuple[np.ndarray, np.ndarray]], aucs: Mapping[str, float],
+                            roc_title: str = "", dashed: Sequence[str] = ()) -> Figure:
+    """Confusion matrices side by side and, in the last panel, ROC curves of the same models (e.g. one class each)."""
+    n = len(class_names)
+    side = 1.6 + 1.1 * n
+    fig, axes = plt.subplots(1, len(matrices) + 1, figsize=((len(matrices) + 1) * (side + 0.6), side + 0.4),
+                             layout="constrained", squeeze=False)
+    for ax, counts, title in zip(axes[0], matrices, titles):
+        draw_confusion(ax, counts, class_names, title)
+    draw_roc(axes[0, -1], curves, aucs, roc_title, dashed)
+    return fig
+
+
 def plot_roc(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], aucs: Mapping[str, float] | None = None,
              title: str = "") -> Figure:
     """ROC curves: signal efficiency against background efficiency, one line per name, AUC in the legend."""
     fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
+    draw_roc(ax, curves, aucs, title)
+    return fig
+
+
+def draw_roc(ax: Axes, curves: Mapping[str, tuple[np.ndarray, np.ndarray]], aucs: Mapping[str, float] | None = None,
+             title: str = "", dashed: Sequence[str] = ()) -> None:
+    """ROC curves on ``ax`` (names in ``dashed`` drawn dashed, e.g. a reference), AUC in the legend."""
     for name, (signal_eff, background_eff) in curves.items():
         label = f"{name} (AUC {aucs[name]:.3f})" if aucs and name in aucs else name
-        ax.plot(background_eff, signal_eff, lw=2, label=label)
+        ax.plot(background_eff, signal_eff, lw=2, label=label, ls="--" if name in dashed else "-")
     ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="random")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
@@ -69,7 +90,6 @@ def plot_roc(curves: Mapping[str, tuple[np.ndarray, np.ndarray]], aucs: Mapping[
     ax.legend(fontsize=11, loc="lower right")
     if title:
         ax.set_title(title, fontsize=14)
-    return fig
 
 
 def save_figure(fig: Figure, path: str) -> None:

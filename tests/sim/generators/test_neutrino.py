@@ -162,7 +162,8 @@ def test_every_class_gives_valid_primaries_and_truth(class_name):
         assert truth.class_name == class_name and truth.class_name in EVENT_CLASSES
         assert truth.nu_pdg == (12 if class_name == "NUE_CC" else 14)
         assert 0.0 < truth.nu_energy_GeV <= 3.0
-        assert truth.current_type == (nu.CC if class_name in ("CCQE", "CCRES", "NUE_CC", "CCDIS") else nu.NC)
+        assert truth.current_type == (nu.CC if class_name in ("CCQE", "CCRES", "NUE_CC", "CCDIS", "NUMU_CC")
+                                      else nu.NC)
         assert 1001 <= truth.interaction_type <= 1092
         assert all(l <= v <= h for l, v, h in zip(lo, truth.vertex_cm, hi))
         assert 0.0 <= truth.vertex_t_ns <= units.bnb_spill_us * 1000.0
@@ -170,7 +171,7 @@ def test_every_class_gives_valid_primaries_and_truth(class_name):
         assert np.all(primaries["semantic"] == Semantic.NEUTRINO)
         assert np.all(primaries["t_ns"] == truth.vertex_t_ns)
         np.testing.assert_array_equal(primaries["x_cm"], truth.vertex_cm[0])
-        lepton = {"CCQE": 13, "CCRES": 13, "CCDIS": 13, "NUE_CC": 11}.get(class_name)
+        lepton = {"CCQE": 13, "CCRES": 13, "CCDIS": 13, "NUE_CC": 11, "NUMU_CC": 13}.get(class_name)
         if lepton is not None:
             assert np.sum(primaries["pdg"] == lepton) == 1
 

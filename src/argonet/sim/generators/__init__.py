@@ -12,6 +12,7 @@ from argonet.conf.sim import GeneratorConfig
 from argonet.errors import ConfigError
 from argonet.event import Truth
 from argonet.sim.detector import Detector
+from argonet.sim.generators import dune_flux, flux
 from argonet.sim.generators.cosmics import sample_cosmics
 from argonet.sim.generators.gun import shoot
 from argonet.sim.generators.neutrino import sample_interaction
@@ -19,6 +20,7 @@ from argonet.sim.generators.neutrino import sample_interaction
 __all__ = ["generate", "sample_cosmics"]
 
 EVENT_GENERATORS = ("interactions", "gun", "cosmics")
+FLUX_MAX_GeV = {"bnb": flux.BNB_TABLE_MAX_GeV, "dune": dune_flux.FLUX_MAX_GeV}   # default nu_energy_GeV_max
 INVISIBLE_PDG = (12, 14, 16, 2112)   # neutrinos and neutrons leave no ionisation of their own
 MAX_REDRAWS = 1000
 
@@ -50,10 +52,11 @@ def generate(cfg: GeneratorConfig, detector: Detector, rng: np.random.Generator)
         return cosmics, Truth(class_name="COSMIC", n_cosmics=len(cosmics))
     if cfg.name == "interactions":
         class_name = _draw_class(cfg, rng)
+        e_max = cfg.nu_energy_GeV_max if cfg.nu_energy_GeV_max is not None else FLUX_MAX_GeV[cfg.flux]
         for _ in range(MAX_REDRAWS):
             primaries, truth = sample_interaction(
-                class_name, detector, rng, e_max_GeV=cfg.nu_energy_GeV_max, margin_cm=cfg.fiducial_margin_cm,
-                fermi_motion=cfg.fermi_motion, fsi=cfg.fsi, neutrons=cfg.neutrons)
+                class_name, detector, rng, e_max_GeV=e_max, margin_cm=cfg.fiducial_margin_cm,
+                fermi_motion=cfg.fermi_motion, fsi=cfg.fsi, neutrons=cfg.neutrons, beam=cfg.flux)
             if not cfg.require_visible or has_visible(primaries):
                 break
     elif cfg.name == "gun":

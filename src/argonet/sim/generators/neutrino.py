@@ -9,8 +9,11 @@ decaying by phase space into a nucleon and >= 2 pions) → FSI toy of §5.5 (nuc
 
 Classes: CCQE, CCRES, CCDIS, NCQE (NC elastic), NCRES, NC_PI0 (NC RES forced to a pi0 final
 state, pion FSI off so the pi0 survives), NUE_CC (nu_e CC, QE or RES) and NC (all NC processes
-in natural proportions). nu_e energies also follow the numu flux shape (§5.1 gives no nu_e
-table; its <E_nue> is 0.97 GeV against 0.82). NUTAU_CC is refused: the BNB has no nu_tau above the tau threshold.
+in natural proportions), NUMU_CC (all numu CC processes). nu_e energies also follow the numu flux
+shape (§5.1 gives no nu_e table; its <E_nue> is 0.97 GeV against 0.82). NUTAU_CC is refused with
+the BNB flux (no nu_tau above the tau threshold). With ``flux='dune'`` the class, energy and
+process come from dune_flux.py (cross-section-weighted QE/RES/DIS mix, NUTAU_CC included; the
+tau decays at the vertex, tau.py).
 Interaction codes follow LArSoft's simb::int_type_ (Nuance offset 1000): 1001 CCQE, 1002 NC
 elastic, 1003-1005 CC RES, 1006-1009 NC RES, 1091/1092 CC/NC DIS. Kinematics in GeV; primaries
 leave in MeV/c; the beam runs along +z.
@@ -27,18 +30,20 @@ from argonet import units
 from argonet.errors import ConfigError
 from argonet.event import Semantic, Truth
 from argonet.sim.detector import Detector
-from argonet.sim.generators import flux, xsec
+from argonet.sim.generators import dune_flux, flux, xsec
 from argonet.sim.generators.kinematics import (Vec4, add, boost, mass, n_body_decay, rotate_from_axis,
                                                two_body_decay, velocity)
+from argonet.sim.generators.neutrons import neutron_products
 from argonet.sim.generators.nuclear import (MASS_GeV, NEUTRON, PI_MINUS, PI_PLUS, PI_ZERO, PROTON, Hadron,
-                                            apply_fsi, bound_nucleon)
+                                            apply_fsi, bound_nucleon, kinetic_GeV)
 from argonet.sim.generators.placement import fiducial_bounds, primaries_at, uniform_point
+from argonet.sim.generators.tau import TAU, TAU_MASS_GeV, decay_tau
 
 NUMU, NUE = 14, 12
 MUON, ELECTRON = 13, 11
 CC, NC = 0, 1
 LEPTON_MASS_GeV = {MUON: units.muon_mass_MeV / units.MeV_per_GeV,
-                   ELECTRON: units.electron_mass_MeV / units.MeV_per_GeV, None: 0.0}
+                   ELECTRON: units.electron_mass_MeV / units.MeV_per_GeV, TAU: TAU_MASS_GeV, None: 0.0}
 
 # Nuance/GENIE-style interaction codes (LArSoft simb::int_type_)
 CCQE_CODE, NCQE_CODE, CCDIS_CODE, NCDIS_CODE = 1001, 1002, 1091, 1092
@@ -91,6 +96,8 @@ CLASS_PROCESSES: dict[str, tuple[Process, ...]] = {
     "NUE_CC": (Process("qe", NUE, ELECTRON, "qe_e", 0.45), Process("res", NUE, ELECTRON, "res", 0.33)),
     "NC": (Process("qe", NUMU, None, "qe_nc", 0.10), Process("res", NUMU, None, "res", 0.12),
            Process("dis", NUMU, None, "dis_nc", 0.02)),
+    "NUMU_CC": (Process("qe", NUMU, MUON, "qe_mu", 0.45), Process("res", NUMU, MUON, "res", 0.33),
+                Process("dis", NUMU, MUON, "dis_mu", 0.07)),
 }
 CLASSES = tuple(CLASS_PROCESSES)
 _MAX_TRIES = 100
@@ -300,12 +307,21 @@ def _plan(class_name: str, rng: np.random.Generator, e_max_GeV: float) -> Proces
     return _pick(rng, options, [o.weight for o in options])
 
 
+def _plan_beam(class_name: str, rng: np.random.Generator, e_max_GeV: float, beam: str
+               ) -> tuple[str, int, int | None, float]:
+    """(process, neutrino pdg, charged lepton, E_nu GeV) of one event in the BNB or the DUNE beam."""
+    if beam == "dune":
+        planned = dune_flux.plan(class_name, rng, e_max_GeV)
+        return planned.process, planned.nu_pdg, planned.lepton, planned.e_nu_GeV
+    process, nu_pdg, lepton, spectrum, _ = _plan(class_name, rng, e_max_GeV)
+    return process, nu_pdg, lepton, flux.sample_energy_GeV(spectrum, rng, e_max_GeV)
+
+
 def interaction_kinematics(class_name: str, rng: np.random.Generator, e_max_GeV: float = 3.0,
-                           fermi_motion: bool = True) -> tuple[float, int, Interaction]:
-    """(E_nu GeV, neutrino pdg, interaction before FSI) of one event of class_name."""
+                           fermi_motion: bool = True, beam: str = "bnb") -> tuple[float, int, Interaction]:
+    """(E_nu GeV, neutrino pdg, interaction before FSI) of one event of class_name in the bnb or dune beam."""
     for _ in range(_MAX_TRIES):
-        process, nu_pdg, lepton, spectrum, _ = _plan(class_name, rng, e_max_GeV)
-        e_nu = flux.sample_energy_GeV(spectrum, rng, e_max_GeV)
+        process, nu_pdg, lepton, e_nu = _plan_beam(class_name, rng, e_max_GeV, beam)
         if process == "qe":
             result = quasi_elastic(e_nu, lepton, rng, fermi_motion)
         elif process == "dis":
@@ -325,24 +341,39 @@ def _to_MeV(particles: list[Hadron], keep: frozenset[int]) -> list[tuple[int, fl
     return [(pdg, p4[1] * scale, p4[2] * scale, p4[3] * scale) for pdg, p4 in particles if pdg in keep]
 
 
+def _unit(p4: Vec4) -> tuple[float, float, float]:
+    """Direction of a four-vector's momentum (+z at rest)."""
+    p = math.sqrt(p4[1] ** 2 + p4[2] ** 2 + p4[3] ** 2)
+    return (p4[1] / p, p4[2] / p, p4[3] / p) if p > 0 else (0.0, 0.0, 1.0)
+
+
 _TRANSPORTABLE = frozenset({11, -11, 13, -13, 22, PI_PLUS, PI_MINUS, PI_ZERO, PROTON})
 
 
 def sample_interaction(class_name: str, detector: Detector, rng: np.random.Generator, *,
                        e_max_GeV: float = 3.0, margin_cm: float = 10.0, fermi_motion: bool = True,
-                       fsi: bool = True, neutrons: bool = False) -> tuple[np.ndarray, Truth]:
+                       fsi: bool = True, neutrons: bool = False, beam: str = "bnb") -> tuple[np.ndarray, Truth]:
     """One neutrino event of class_name: primaries (PRIMARY_DTYPE, semantic NEUTRINO) and truth.
 
     The vertex is uniform in the active volume shrunk by margin_cm, the time uniform in the BNB
-    spill (ns after the trigger). Neutrons are handed to transport only when ``neutrons`` is set.
+    spill (ns after the trigger). With ``neutrons`` set, neutrons are handed to transport (a table
+    row) and followed by the neutron toy (neutrons.py): the photons and protons they leave.
     """
-    e_nu, nu_pdg, result = interaction_kinematics(class_name, rng, e_max_GeV, fermi_motion)
+    e_nu, nu_pdg, result = interaction_kinematics(class_name, rng, e_max_GeV, fermi_motion, beam)
     hadrons = apply_fsi(result.hadrons, rng, pion_fsi=class_name != "NC_PI0") if fsi else result.hadrons
-    outgoing = ([result.lepton] if result.lepton is not None else []) + hadrons
+    leptons = [] if result.lepton is None else [result.lepton]
+    if leptons and abs(leptons[0][0]) == TAU:
+        leptons = decay_tau(*leptons[0], rng)
+    outgoing = leptons + hadrons
     keep = _TRANSPORTABLE | {NEUTRON} if neutrons else _TRANSPORTABLE
     vertex_cm = uniform_point(rng, *fiducial_bounds(detector, margin_cm))
     t_ns = rng.random() * units.bnb_spill_us * 1000.0
     primaries = primaries_at(_to_MeV(outgoing, keep), vertex_cm, t_ns, Semantic.NEUTRINO)
+    if neutrons:
+        box = (detector.active_min_cm, detector.active_max_cm)
+        products = [neutron_products(1000.0 * kinetic_GeV(pdg, p4), _unit(p4), vertex_cm, t_ns, box, rng,
+                                     Semantic.NEUTRINO) for pdg, p4 in outgoing if pdg == NEUTRON]
+        primaries = np.concatenate([primaries, *products])
     truth = Truth(class_name=class_name, nu_pdg=nu_pdg, nu_energy_GeV=e_nu, current_type=result.current,
                   interaction_type=result.code, vertex_cm=vertex_cm, vertex_t_ns=t_ns)
     return primaries, truth

@@ -1,0 +1,131 @@
+"""Per-pixel segmentation (background / cosmic / neutrino) of the wire planes, for the training engine.
+
+A batch is a SegmentationDataset dict: ``image`` (B, P, H, W) charge and ``label`` (B, P, H, W)
+class indices. The model returns logits (B, P, K, H, W). The loss is CosmicTagger's: per plane,
+the mean over the plane's pixels of a per-pixel weight times the cross-entropy, summed over the
+planes. The weights come from the class balance scheme, computed on each batch's plane (without
+gradient):
+
+- ``none``: every pixel weighs 1 (plain mean cross-entropy);
+- ``even``: a pixel of class c weighs ``N / (K (n_c + 1))``, with n_c the pixels of class c among
+  the N pixels of the batch's plane: each class then contributes the same total weight, and the
+  loss is about the mean over classes of each class's mean cross-entropy. CosmicTagger's
+  weights are ``1 / (K (n_c + 1))`` (here multiplied by N, a constant that only rescales the loss
+  so that it does not shrink with the image size);
+- ``light``: background 1, cosmic 1.5, neutrino 10 (CosmicTagger's fixed weights);
+- ``focal``: ``(1 - p_true) ** gamma / K``, p_true the softmax probability of the true class
+  (CosmicTagger's focal weights, gamma = 2): pixels already classified well count little.
+
+The task's ``output`` for the engine is each image's pixel confusion matrix (B, P, K, K), from
+which ``metrics`` computes CosmicTagger's figures per plane and averaged (argonet.eval.segmentation):
+a whole validation set then costs a few numbers per event, not its logits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from argonet.conf.segment import BALANCES
+from argonet.errors import ConfigError, DataError
+from argonet.eval.segmentation import flat_metrics, summarise
+
+#: CosmicTagger's ``light`` weights of background, cosmic, neutrino
+LIGHT_WEIGHTS = (1.0, 1.5, 10.0)
+
+
+def balance_weights(labels: Tensor, logits: Tensor | None, scheme: str, num_classes: int,
+                    focal_gamma: float = 2.0) -> Tensor | None:
+    """Per-pixel weights (shape of ``labels``) of one plane of a batch; None for ``none``.
+
+    ``labels`` (B, H, W) class indices, ``logits`` (B, K, H, W) (needed by ``focal`` only).
+    """
+    if scheme not in BALANCES:
+        raise ConfigError("loss.balance", f"unknown balance scheme {scheme!r}", BALANCES)
+    if scheme == "none":
+        return None
+    with torch.no_grad():
+        if scheme == "even":
+            counts = torch.bincount(labels.reshape(-1), minlength=num_classes).to(torch.float32)
+            per_class = labels.numel() / (num_classes * (counts + 1.0))
+            return per_class[labels]
+        if scheme == "light":
+            if num_classes != len(LIGHT_WEIGHTS):
+                raise ConfigError("loss.balance", f"light weights are defined for {len(LIGHT_WEIGHTS)} classes "
+                                  f"(background, cosmic, neutrino), not {num_classes}")
+            return torch.tensor(LIGHT_WEIGHTS, device=labels.device)[labels]
+        if logits is None:
+            raise ConfigError("loss.balance", "focal weights need the logits")
+        p_true = torch.softmax(logits.float(), dim=1).gather(1, labels.unsqueeze(1)).squeeze(1)
+        return (1.0 - p_true).pow(focal_gamma) / num_classes
+
+
+def segmentation_loss(logits: Tensor, labels: Tensor, scheme: str = "none", focal_gamma: float = 2.0) -> Tensor:
+    """Sum over planes of the mean weighted per-pixel cross-entropy; logits (B, P, K, H, W), labels (B, P, H, W)."""
+    num_classes = logits.shape[2]
+    total = logits.new_zeros((), dtype=torch.float32)
+    for p in range(logits.shape[1]):
+        plane_logits, plane_labels = logits[:, p].float(), labels[:, p]
+        pixel_loss = F.cross_entropy(plane_logits, plane_labels, reduction="none")
+        weights = balance_weights(plane_labels, plane_logits, scheme, num_classes, focal_gamma)
+        total = total + (pixel_loss.mean() if weights is None else (weights * pixel_loss).mean())
+    return total
+
+
+def confusion_counts(predicted: Tensor, labels: Tensor, num_classes: int) -> Tensor:
+    """Pixel confusion matrix of each image, (B, P, K, K) int64: rows true class, columns predicted."""
+    b, p = labels.shape[:2]
+    image = torch.arange(b * p, device=labels.device).reshape(b, p, 1, 1) * num_classes ** 2
+    index = image + labels.long() * num_classes + predicted.long()
+    return torch.bincount(index.reshape(-1), minlength=b * p * num_classes ** 2).reshape(b, p, num_classes, num_classes)
+
+
+def check_logits(logits: Tensor, image: Tensor, num_classes: int) -> None:
+    """ConfigError when the model's output is not (B, P, K, H, W) for a (B, P, H, W) image."""
+    expected = (image.shape[0], image.shape[1], num_classes, *image.shape[2:])
+    if tuple(logits.shape) != expected:
+        raise ConfigError("model.name", f"a segmentation model must return (batch, planes, {num_classes} classes, H, W) "
+                          f"= {expected} logits for images of shape {tuple(image.shape)}, got {tuple(logits.shape)}")
+
+
+class SegmentTask:
+    """Weighted per-pixel cross-entropy over ``class_names``; CosmicTagger's metrics on a whole set."""
+
+    def __init__(self, class_names: Sequence[str], balance: str = "light", focal_gamma: float = 2.0,
+                 plane_names: Sequence[str] | None = None):
+        if len(class_names) < 2:
+            raise ConfigError("data.class_names", f"segmentation needs at least 2 classes, got {list(class_names)}")
+        if balance not in BALANCES:
+            raise ConfigError("loss.balance", f"unknown balance scheme {balance!r}", BALANCES)
+        self.class_names, self.balance, self.focal_gamma = list(class_names), balance, focal_gamma
+        self.plane_names = None if plane_names is None else list(plane_names)
+
+    def __call__(self, model: nn.Module, batch: Any) -> dict[str, Any]:
+        """Loss, per-image confusion counts (B, P, K, K) as ``output``; no per-event ``target``."""
+        if not isinstance(batch, dict) or "image" not in batch or "label" not in batch:
+            raise DataError("segmentation needs batches with 'image' and per-pixel 'label' (a SegmentationDataset)")
+        image, labels = batch["image"], batch["label"].long()
+        logits = model(image)
+        check_logits(logits, image, len(self.class_names))
+        loss = segmentation_loss(logits, labels, self.balance, self.focal_gamma)
+        counts = confusion_counts(logits.detach().argmax(2), labels, len(self.class_names))
+        return {"loss": loss, "output": counts.float()}
+
+    def report(self, outputs: Tensor) -> dict:
+        """The full JSON-ready summary (per plane, averaged, pooled confusion) of stacked confusion counts."""
+        counts = outputs.detach().cpu().round().long().numpy()
+        return summarise(counts, self.class_names, self.plane_names)
+
+    def metrics(self, outputs: Tensor, targets: Any = None) -> dict[str, float]:
+        """Averaged and per-plane accuracy, non-background accuracy, cosmic, neutrino and mean IoU."""
+        return flat_metrics(self.report(outputs))
+
+
+@torch.inference_mode()
+def predict_labels(model: nn.Module, image: Tensor) -> Tensor:
+    """Most probable class of every pixel, (B, P, H, W) uint8, of a (B, P, H, W) image."""
+    return model(image).argmax(2).to(torch.uint8)

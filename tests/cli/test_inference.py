@@ -1,0 +1,111 @@
+"""``argonet train task=segment`` then ``argonet inference`` on the real-format CosmicTagger sample, unchanged.
+
+The output file is read back and compared with predictions made in memory from the same checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from argonet.cli.inference import load_segmenter
+from argonet.cli.main import main
+from argonet.data.datasets import SegmentationDataset
+from argonet.eval.segmentation import confusion_per_image, summarise
+from argonet.io import Larcv3File
+from argonet.train.checkpoint import read_checkpoint
+
+TINY_NET = ["uresnet.depth=2", "uresnet.filters=2", "uresnet.blocks_per_layer=1", "uresnet.blocks_deepest=1",
+            "uresnet.deepest_filters=4"]
+QUIET = ["run.device=cpu", "run.progress=false", "run.tensorboard=false", "run.batch_size=2"]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory, sample_path) -> Path:
+    """A tiny UResNet trained for one epoch on the 4 sample events down-sampled to 3 x 128 x 80."""
+    out = tmp_path_factory.mktemp("segment")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main(["train", "task=segment", f"data.file={sample_path}", "data.downsample=[16,16]",
+                     "data.normalise=log1p", "data.split=[0.5,0.5,0.0]", "loss.balance=even", "run.epochs=1",
+                     f"run.output_dir={out}", *TINY_NET, *QUIET]) == 0
+    finally:
+        torch.set_num_threads(previous)
+    return out / "checkpoint.pt"
+
+
+def test_train_segment_stores_what_inference_needs(checkpoint, capsys):
+    state = read_checkpoint(checkpoint)
+    assert state["config"]["task"] == "segment" and state["config"]["model"]["name"] == "uresnet"
+    assert state["config"]["uresnet"]["depth"] == 2 and state["class_names"] == ["background", "cosmic", "neutrino"]
+    assert state["input_spec"]["image_shape"] == [128, 80] and state["input_spec"]["labels"] == "sbnd_cosmicseg"
+    assert {"val_cosmic_iou", "val_plane2_neutrino_iou"} <= set(state["progress"]["history"][0])
+
+
+def test_inference_writes_the_input_products_plus_predictions(checkpoint, sample_path, tmp_path, capsys):
+    output, metrics = tmp_path / "pred.h5", tmp_path / "metrics.json"
+    assert main(["inference", "task=segment", f"checkpoint={checkpoint}", f"data.file={sample_path}",
+                 f"output={output}", f"metrics={metrics}", "device=cpu", "progress=false", "batch_size=3"]) == 0
+    with h5py.File(sample_path) as src, h5py.File(output) as dst:
+        assert set(dst["Data"]) == set(src["Data"]) | {"sparse2d_argonet_prediction_group"}
+        for group in src["Data"]:                                    # every input table copied unchanged
+            for name in src["Data"][group]:
+                assert np.array_equal(src["Data"][group][name][:], dst["Data"][group][name][:])
+        assert np.array_equal(src["Events/event_id"][:], dst["Events/event_id"][:])
+
+    # the predictions made in memory from the same checkpoint and inputs
+    state = read_checkpoint(checkpoint)
+    dataset = SegmentationDataset(sample_path, downsample=(16, 16), normalise="log1p")
+    batch = dataset.read_batch(range(len(dataset)))
+    model = load_segmenter(state, str(checkpoint), dataset.in_channels)
+    with torch.inference_mode():
+        predicted = model(batch["image"]).argmax(2).numpy()
+    with Larcv3File(output) as f, Larcv3File(sample_path) as src:
+        assert f.products["sparse2d"] == ["argonet_prediction", "sbnd_cosmicseg", "sbndwire"]
+        for entry in range(len(f)):
+            for plane, (pred, charge) in enumerate(zip(f.sparse2d("argonet_prediction", entry),
+                                                       src.sparse2d("sbndwire", entry))):
+                assert pred.meta == charge.meta and np.array_equal(pred.index, charge.index)
+                wire, tick = np.divmod(charge.index.astype(np.int64), 1280)
+                assert np.array_equal(pred.value, predicted[entry, plane, wire // 16, tick // 16].astype(np.float32))
+
+    report = json.loads(metrics.read_text())
+    expected = summarise(confusion_per_image(batch["label"].numpy(), predicted, 3), dataset.class_names)
+    assert report["n_events"] == 4 and report["truth"] is True and report["image_shape"] == [3, 128, 80]
+    for plane, values in expected["planes"].items():
+        assert report["planes"][plane] == pytest.approx(values)
+    assert report["average"] == pytest.approx(expected["average"])
+    assert report["confusion"] == expected["confusion"]
+    assert "argonet_prediction" in capsys.readouterr().out
+
+
+def test_inference_refuses_what_it_cannot_do(checkpoint, sample_path, tmp_path, capsys):
+    base = ["inference", f"checkpoint={checkpoint}", f"data.file={sample_path}", "device=cpu", "progress=false"]
+    assert main([*base, "producer=sbnd_cosmicseg", f"output={tmp_path / 'a.h5'}"]) == 2
+    assert "producer: " in capsys.readouterr().err and not (tmp_path / "a.h5").exists()
+    existing = tmp_path / "b.h5"
+    existing.write_text("keep me")
+    assert main([*base, f"output={existing}"]) == 2
+    assert "already exists; pass overwrite=true" in capsys.readouterr().err and existing.read_text() == "keep me"
+    assert main([*base, "data.downsample=[16,24]", f"output={tmp_path / 'c.h5'}"]) == 2
+    assert "uresnet.depth: the data's image (after data.downsample) is (128, 54) pixels" in capsys.readouterr().err
+    assert main([*base, f"data.file={sample_path},{sample_path}"]) == 2
+    assert main(["inference", "task=classify"]) == 2
+    assert "task: unknown task 'classify' (valid: segment)" in capsys.readouterr().err
+    assert not list(tmp_path.glob(".*"))                             # no temporary leftovers
+
+
+def test_inference_without_truth_labels_writes_predictions_only(checkpoint, sample_path, tmp_path):
+    output = tmp_path / "real.h5"
+    assert main(["inference", f"checkpoint={checkpoint}", f"data.file={sample_path}", "data.labels=no_such_labels",
+                 f"output={output}", "device=cpu", "progress=false", "producer=uresnet"]) == 0
+    report = json.loads(output.with_name("real.metrics.json").read_text())
+    assert report["truth"] is False and "planes" not in report and report["n_events"] == 4
+    with Larcv3File(output) as f:
+        assert [len(p.index) for p in f.sparse2d("uresnet", 0)] == [len(p.index) for p in f.sparse2d("sbndwire", 0)]
