@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "staged transfer learning: baseline, frozen-backbone head, fine-tuning, test reports"),
     "compare": ("argonet.cli.compare", "argonet.conf.compare:CompareConfig",
                 "realism report: simulated against real DUNE CVN pixel maps, per event class"),
+    "simtoreal": ("argonet.cli.simtoreal", "argonet.conf.simtoreal:SimToRealConfig",
+                  "sim-to-real study on DUNE CVN maps: simulation only, fine-tuned on real, real only"),
 }
 
 #: commands whose output appears only when complete (written under a temporary name, then renamed)

@@ -44,7 +44,7 @@ def run(cfg: SimulateConfig) -> Path:
     elapsed = time.perf_counter() - start
     attrs = {"argonet_version": __version__, "argonet_config": text, "argonet_command": "simulate",
              "generator": "Pythia 8 + FastJet anti-kT", "pixel_values": PIXEL_VALUES[options.intensity],
-             "image_axes": "row: phi' from -w to +w, column: eta' from -w to +w",
+             "image_axes": "row: phi' from -w to +w, column: rapidity' from -w to +w",
              "image_half_width": options.image_half_width}
     write_jet_images(path, images, labels, options.class_names, features=features, attrs=attrs,
                      overwrite=cfg.overwrite)

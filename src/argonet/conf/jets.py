@@ -34,7 +34,7 @@ class JetOptions:
     mpi: bool = True                      # multiparton interactions (underlying event)
     pixels: int = 20                      # image is pixels x pixels
     image_half_width: float = 0.8         # image spans [-w, w] in eta' and phi' around the centre
-    centre: str = "subjet"                # subjet: leading of two kT subjets | axis: the jet axis
+    centre: str = "subjet"                # subjet: leading of two (winner-take-all) kT subjets | axis: jet axis
     rotate: bool = True                   # second subjet (or principal axis) straight down
     flip: bool = True                     # mirror so that the right half holds more pT
     intensity: str = "pt_GeV"             # pixel value: pT in GeV | pt_fraction: pT / jet pT (sums to ~1)

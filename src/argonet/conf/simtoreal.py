@@ -39,6 +39,7 @@ class SimToRealConfig:
     real_seed: int = 0                    # fixes the stratified split of the real events
     sim_checkpoint: str | None = None     # a model trained on simulation before: skips the pretrain stage
     reference: str | None = None          # folder of the official CVN's nue scores (*_scores.npy): drawn on the ROC
+    plots: bool = True                    # confusion.png and roc.png in every test folder (report.png always)
     pretrain: StageConfig = field(default_factory=lambda: StageConfig(epochs=10, optim=OptimConfig(lr=0.01),
                                                                       early_stopping_patience=3))
     finetune: StageConfig = field(default_factory=lambda: StageConfig(epochs=10, optim=_finetune_optim()))
@@ -68,7 +69,8 @@ class SimToRealConfig:
                    f"{name}.early_stopping_patience", "needs validation events: set val_per_class > 0")
 
     def require_inputs(self) -> tuple[list[str], str]:
-        """(simulated files as given, real folder); ConfigError when either is missing (checked at run, so --help works)."""
+        """(simulated files as given, real folder); ConfigError when either is missing (checked when the
+        command runs, so that --help works)."""
         sims = [self.sim] if isinstance(self.sim, str) else list(self.sim)
         _check(any(sims), "sim", "name the simulated larcv3 file(s): sim=sim_dune.h5 (or a glob)")
         _check(bool(self.real), "real", "name the real CVN folder: real=../shared/data/dune_cvn/dataset_info")

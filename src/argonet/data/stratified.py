@@ -15,7 +15,8 @@ from argonet.errors import ConfigError, DataError
 
 
 def stratified_split(labels: Sequence[int] | np.ndarray, per_class: int, seed: int, n_classes: int | None = None,
-                     class_names: Sequence[str] | None = None, what: str = "per_class") -> tuple[np.ndarray, np.ndarray]:
+                     class_names: Sequence[str] | None = None,
+                     what: str = "per_class") -> tuple[np.ndarray, np.ndarray]:
     """(picked, rest): ``per_class`` entries of every class drawn at random (seeded), and all the others.
 
     ``labels`` are class indices per entry; both outputs are sorted entry indices. Every class of

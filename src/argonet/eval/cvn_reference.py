@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from argonet.errors import FormatError
+from argonet.errors import DataError, FormatError
 from argonet.eval.metrics import auc, roc_curve
 
 #: the three flavours of the reference matrix, in its order (rows true, columns predicted)
@@ -29,7 +29,8 @@ OFFICIAL_CONFUSION = ((93, 1, 5), (1, 89, 4), (4, 5, 90))
 OFFICIAL_EVENTS_PER_CLASS = 100
 OFFICIAL_NUE_AUC = 0.991
 OFFICIAL_CVN = {"name": "official DUNE CVN (Phys. Rev. D 102, 092003)",
-                "diagonal": {c: OFFICIAL_CONFUSION[k][k] / OFFICIAL_EVENTS_PER_CLASS for k, c in enumerate(THREE_FLAVOURS)},
+                "diagonal": {c: OFFICIAL_CONFUSION[k][k] / OFFICIAL_EVENTS_PER_CLASS
+                             for k, c in enumerate(THREE_FLAVOURS)},
                 "confusion": [list(row) for row in OFFICIAL_CONFUSION], "nue_auc": OFFICIAL_NUE_AUC,
                 "events_per_class": OFFICIAL_EVENTS_PER_CLASS}
 #: the reference's nue CC scores, per true class, in the dune-cvn ``numpy_files`` folder
@@ -46,7 +47,7 @@ def three_flavour_view(confusion: np.ndarray | Sequence[Sequence[int]], class_na
     counts = np.asarray(confusion, dtype=np.int64)
     missing = [c for c in THREE_FLAVOURS if c not in class_names]
     if missing:
-        raise ValueError(f"the classes {list(class_names)} lack {missing}")
+        raise DataError(f"the classes {list(class_names)} lack {missing}")
     index = [list(class_names).index(c) for c in THREE_FLAVOURS]
     all_events = counts[index].sum(axis=1)
     kept = counts[np.ix_(index, index)]

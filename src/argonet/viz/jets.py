@@ -65,7 +65,7 @@ def plot_features_by_class(features: Mapping[str, tuple[np.ndarray, tuple[float,
 
 def plot_mean_images(images: np.ndarray, labels: np.ndarray, class_names: Sequence[str],
                      half_width: float = 0.8, unit: str = "pT per jet [GeV]") -> Figure:
-    """The average image of each class on a log colour scale, in (eta', phi') around the centre."""
+    """The average image of each class on a log colour scale, in (y', phi') around the centre."""
     fig, axes = plt.subplots(1, len(class_names), figsize=(3.6 * len(class_names), 3.6), layout="constrained",
                              squeeze=False)
     means = [np.asarray(images)[np.asarray(labels) == i].mean(axis=0) for i in range(len(class_names))]
@@ -75,7 +75,7 @@ def plot_mean_images(images: np.ndarray, labels: np.ndarray, class_names: Sequen
         shown = ax.imshow(np.where(mean > 0, mean, np.nan), origin="lower", norm=norm, cmap="viridis",
                           extent=(-half_width, half_width, -half_width, half_width))
         ax.set_title(name, fontsize=13)
-        ax.set_xlabel("eta'")
+        ax.set_xlabel("rapidity y'")
     axes[0][0].set_ylabel("phi'")
     fig.colorbar(shown, ax=axes[0].tolist(), label=unit, shrink=0.9)
     return fig

@@ -80,3 +80,30 @@ def test_n_body_phase_space():
 def test_n_body_below_threshold_raises():
     with pytest.raises(ValueError, match="below the sum"):
         n_body_decay((1.0, 0.0, 0.0, 0.0), [0.938, 0.1396], np.random.default_rng(0))
+
+
+def test_limited_pt_decay_makes_a_jet_along_the_system():
+    """DIS hadrons: four-momentum conserved, <pT²> about the system's direction 1/A = 0.29 GeV² (AGKY's
+    exp(-A pT²), A = 3.5 GeV⁻²; at W well above the summed transverse masses, where phase space does not
+    cut it further), the nucleon at the backward end: the pions form a narrower, forward jet than
+    isotropic phase space gives."""
+    from argonet.sim.generators.kinematics import limited_pt_decay, n_body_decay
+    rng = np.random.default_rng(0)
+    masses = [0.938, 0.1396, 0.1396, 0.135, 0.1396]
+    system = (math.hypot(10.0, 8.0), 0.0, 0.0, 10.0)            # W = 8 GeV moving along +z
+
+    def pion_jet(hadrons):
+        """Sum over pions of energy × pT, energy, energy going backward."""
+        pions = hadrons[1:]
+        return np.array([sum(h[0] * math.hypot(h[1], h[2]) for h in pions), sum(h[0] for h in pions),
+                         sum(h[0] for h in pions if h[3] < 0)])
+    pt2, jet, iso = [], np.zeros(3), np.zeros(3)
+    for _ in range(300):
+        hadrons = limited_pt_decay(system, masses, rng, 1.0 / 3.5)
+        assert add(*hadrons) == pytest.approx(system, rel=1e-6)
+        pt2 += [h[1] ** 2 + h[2] ** 2 for h in hadrons]
+        jet += pion_jet(hadrons)
+        iso += pion_jet(n_body_decay(system, masses, rng))
+    assert np.mean(pt2) == pytest.approx((1.0 / 3.5) * (1 - 1 / len(masses)), rel=0.1)   # sum of pT made zero
+    assert jet[0] / jet[1] < 0.7 * iso[0] / iso[1]
+    assert jet[2] / jet[1] <= iso[2] / iso[1]

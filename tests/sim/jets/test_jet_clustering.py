@@ -8,6 +8,7 @@ import pytest
 
 from argonet.sim.jets.clustering import antikt_jets, exclusive_kt_subjets, soft_drop
 from argonet.sim.jets.features import invariant_mass
+from argonet.sim.jets.preprocess import pt_rap_phi
 
 
 def two_prongs(z: float, pt: float = 1000.0, separation: float = 0.3) -> np.ndarray:
@@ -27,12 +28,16 @@ def test_antikt_finds_the_two_jets_of_an_event_hardest_first():
     assert antikt_jets(np.zeros((0, 4)), 0.8, 10.0) == []
 
 
-def test_exclusive_subjets_are_the_prongs():
+def test_exclusive_subjets_are_the_prongs_along_their_hardest_particles():
     prongs = two_prongs(0.3)
+    pt, eta, phi = pt_rap_phi(prongs)
     one, two, three = exclusive_kt_subjets(prongs, (1, 2, 3))
-    np.testing.assert_allclose(one[0], prongs.sum(axis=0))
-    np.testing.assert_allclose(two[0], prongs[:2].sum(axis=0))           # hardest first
-    np.testing.assert_allclose(two[1], prongs[2:].sum(axis=0))
+    # winner-take-all: each subjet points along its hardest particle and carries the scalar pT sum
+    sub_pt, sub_eta, sub_phi = pt_rap_phi(two)
+    np.testing.assert_allclose(sub_pt, [pt[:2].sum(), pt[2:].sum()])    # hardest first
+    np.testing.assert_allclose(sub_eta, [eta[0], eta[2]], atol=1e-9)
+    np.testing.assert_allclose(sub_phi, [phi[0], phi[2]], atol=1e-9)
+    np.testing.assert_allclose(pt_rap_phi(one)[1:], [[eta[0]], [phi[0]]], atol=1e-9)     # one axis: the hardest
     assert three.shape == (3, 4)
     assert [len(s) for s in exclusive_kt_subjets(prongs[:1], (1, 2))] == [1, 1]
 

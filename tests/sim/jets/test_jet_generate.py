@@ -34,9 +34,8 @@ def test_labels_follow_the_process_and_shapes_match_the_layout(options, jets):
     assert ((pt >= options.pt_GeV_min) & (pt <= options.pt_GeV_max)).all() and (np.abs(features["eta"]) < 2).all()
     # pixels hold pT in GeV: the image holds most of the jet (the window is the jet's size)
     assert ((images.sum(axis=(1, 2)) > 0.85 * pt) & (images.sum(axis=(1, 2)) < 1.05 * pt)).all()
-    # the brightest pixel is the leading subjet, next to the centre
-    peak = np.array([np.unravel_index(np.argmax(im), im.shape) for im in images])
-    assert (np.abs(peak - 9.5) <= 1.5).all()
+    # the image is centred on the leading subjet's hardest particle: the pixel above and right of the centre
+    assert (images[:, 10, 10] > 0.05 * pt).all()
 
 
 def test_boson_and_top_jets_carry_their_mass(jets):

@@ -6,18 +6,22 @@ from jet_particles import massless
 import numpy as np
 import pytest
 
-from argonet.sim.jets.preprocess import (flip_right, jet_image, pixelise, principal_direction, pt_eta_phi, relative,
+from argonet.sim.jets.preprocess import (flip_right, jet_image, pixelise, principal_direction, pt_rap_phi, relative,
                                          rotate_down, wrap_phi)
 
 PITCH = 0.08          # 20 pixels over [-0.8, 0.8]
 
 
 def test_kinematics_and_centring_across_the_phi_seam():
-    pt, eta, phi = pt_eta_phi(massless([50.0, 20.0], [1.2, -0.4], [3.1, -3.1]))
+    pt, rap, phi = pt_rap_phi(massless([50.0, 20.0], [1.2, -0.4], [3.1, -3.1]))
     np.testing.assert_allclose(pt, [50, 20])
-    np.testing.assert_allclose(eta, [1.2, -0.4])
+    np.testing.assert_allclose(rap, [1.2, -0.4])                          # massless: rapidity = pseudorapidity
     np.testing.assert_allclose(phi, [3.1, -3.1])
-    x, y = relative(eta, phi, 1.2, 3.1)
+    # a massive object: E = mT cosh y, pz = mT sinh y with mT^2 = m^2 + pT^2
+    mt = np.hypot(170.0, 1000.0)
+    _, rap_top, _ = pt_rap_phi(np.array([[1000.0, 0.0, mt * np.sinh(1.5), mt * np.cosh(1.5)]]))
+    assert rap_top[0] == pytest.approx(1.5)
+    x, y = relative(rap, phi, 1.2, 3.1)
     np.testing.assert_allclose(x, [0.0, -1.6], atol=1e-12)
     np.testing.assert_allclose(y, [0.0, 2 * np.pi - 6.2], atol=1e-12)      # -3.1 is 0.083 past +pi, not 6.2 away
     assert wrap_phi(np.pi) == pytest.approx(-np.pi) and wrap_phi(-np.pi) == pytest.approx(-np.pi)

@@ -5,7 +5,7 @@ rest, or Fermi gas with removal energy) → two-body scattering nu + N → l + X
 nucleon rest frame (QE: X = nucleon, Q^2 from Llewellyn-Smith; RES: X = Delta(1232) with a
 Breit-Wigner mass and Q^2 ∝ (1 + Q^2/1.1^2)^-4, decaying isotropically to N pi with the
 Clebsch-Gordan fractions of §5.2; DIS: X of mass W > 1.7 GeV from valence-like x and flat y,
-decaying by phase space into a nucleon and >= 2 pions) → FSI toy of §5.5 (nuclear.py).
+breaking into a nucleon and >= 2 pions with limited transverse momentum) → FSI toy of §5.5 (nuclear.py).
 
 Classes: CCQE, CCRES, CCDIS, NCQE (NC elastic), NCRES, NC_PI0 (NC RES forced to a pi0 final
 state, pion FSI off so the pi0 survives), NUE_CC (nu_e CC, QE or RES) and NC (all NC processes
@@ -31,7 +31,7 @@ from argonet.errors import ConfigError
 from argonet.event import Semantic, Truth
 from argonet.sim.detector import Detector
 from argonet.sim.generators import dune_flux, flux, xsec
-from argonet.sim.generators.kinematics import (Vec4, add, boost, mass, n_body_decay, rotate_from_axis,
+from argonet.sim.generators.kinematics import (Vec4, add, boost, limited_pt_decay, mass, rotate_from_axis,
                                                two_body_decay, velocity)
 from argonet.sim.generators.neutrons import neutron_products
 from argonet.sim.generators.nuclear import (MASS_GeV, NEUTRON, PI_MINUS, PI_PLUS, PI_ZERO, PROTON, Hadron,
@@ -72,6 +72,8 @@ DELTA_MASS_GeV = units.delta_1232_mass_MeV / units.MeV_per_GeV
 DELTA_WIDTH_GeV = units.delta_1232_width_MeV / units.MeV_per_GeV
 DELTA_W_RANGE_GeV = (1.08, 1.40)
 RES_Q2_SCALE_GeV2 = 1.1 ** 2
+#: DIS hadrons: <pT^2> about the system's direction, 1/A with A = 3.5 GeV^-2 (GENIE AGKY, Yang et al. 2009)
+DIS_MEAN_PT2_GeV2 = 1.0 / 3.5
 
 
 class Process(NamedTuple):
@@ -270,8 +272,9 @@ def _pion_charges(n_pions: int, charge: int, rng: np.random.Generator) -> list[i
 
 def deep_inelastic(e_nu_GeV: float, lepton: int | None, rng: np.random.Generator, fermi_motion: bool
                    ) -> Interaction | None:
-    """DIS toy: the W > 1.7 GeV system decays by phase space into a nucleon and 2 + Poisson(ln(W^2/W_min^2))
-    pions, with charges drawn at random under charge conservation (target n or p by N/A)."""
+    """DIS toy: the W > 1.7 GeV system breaks into a nucleon and 2 + Poisson(ln(W^2/W_min^2)) pions,
+    charges drawn at random under charge conservation (target n or p by N/A), as a jet along the
+    system's direction: limited transverse momentum, flat rapidity plateau (limited_pt_decay)."""
     target = NEUTRON if rng.random() < units.argon_neutron_fraction else PROTON
     m_l = LEPTON_MASS_GeV[lepton]
     solved = _solve(e_nu_GeV, target, m_l, _dis_choice(m_l, rng), rng, fermi_motion)
@@ -289,7 +292,7 @@ def deep_inelastic(e_nu_GeV: float, lepton: int | None, rng: np.random.Generator
         nucleon = NEUTRON if nucleon == PROTON else PROTON
         charges = _pion_charges(n_pions, hadron_charge - (nucleon == PROTON), rng)
     pdgs = [nucleon] + [{1: PI_PLUS, 0: PI_ZERO, -1: PI_MINUS}[q] for q in charges]
-    momenta = n_body_decay(system, [MASS_GeV[p] for p in pdgs], rng)
+    momenta = limited_pt_decay(system, [MASS_GeV[p] for p in pdgs], rng, DIS_MEAN_PT2_GeV2)
     code = NCDIS_CODE if lepton is None else CCDIS_CODE
     return Interaction(code, NC if lepton is None else CC, _lepton(lepton, solved[0]), list(zip(pdgs, momenta)))
 

@@ -52,11 +52,17 @@ def antikt_jets(p4: np.ndarray, R: float, pt_GeV_min: float) -> list[Jet]:
 
 
 def exclusive_kt_subjets(p4: np.ndarray, counts: tuple[int, ...] = (1, 2, 3)) -> list[np.ndarray]:
-    """For each n of ``counts``, the n exclusive kT subjets (E scheme) of a jet's constituents,
-    hardest first, as (min(n, len(p4)), 4) momenta (one clustering serves every n)."""
+    """For each n of ``counts``, the n exclusive kT subjets of a jet's constituents, hardest first,
+    as (min(n, len(p4)), 4) momenta (one clustering serves every n).
+
+    Recombination is winner-take-all in pT (Larkoski, Neill, Thaler, JHEP 04 (2014) 017): a subjet
+    points along its hardest branch and carries the scalar pT sum, so the n subjet axes are among the
+    n + 1 ones and N-subjettiness falls with N (tau2 <= tau1), unlike with E-scheme axes.
+    """
     if len(p4) == 0:
         return [np.zeros((0, 4)) for _ in counts]
-    sequence = fastjet.ClusterSequence(_pseudojets(p4), fastjet.JetDefinition(fastjet.kt_algorithm, _ALL_R))
+    definition = fastjet.JetDefinition(fastjet.kt_algorithm, _ALL_R, fastjet.WTA_pt_scheme)
+    sequence = fastjet.ClusterSequence(_pseudojets(p4), definition)
     return [_p4s(fastjet.sorted_by_pt(sequence.exclusive_jets(int(min(n, len(p4)))))) for n in counts]
 
 

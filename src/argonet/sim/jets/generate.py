@@ -18,7 +18,7 @@ from argonet.conf.jets import JetOptions
 from argonet.errors import DataError
 from argonet.sim.jets.clustering import Jet, antikt_jets, exclusive_kt_subjets, soft_drop
 from argonet.sim.jets.features import invariant_mass, substructure
-from argonet.sim.jets.preprocess import delta_r, jet_image, pt_eta_phi
+from argonet.sim.jets.preprocess import delta_r, jet_image, pt_rap_phi
 from argonet.sim.jets.pythia import Parent, PythiaSource, event_seed
 
 #: the features table written beside the images (one row per jet)
@@ -46,10 +46,11 @@ class JetRecord:
 
 
 def matches(jet: Jet, parent: Parent, R: float) -> bool:
-    """The jet axis lies within R of the parent, and so does every decay quark."""
-    if delta_r(jet.eta, jet.phi, parent.eta, parent.phi) >= R:
+    """The jet axis lies within R of the parent, and so does every decay quark (in rapidity, azimuth)."""
+    rap = pt_rap_phi(jet.p4)[1][0]
+    if delta_r(rap, jet.phi, parent.rap, parent.phi) >= R:
         return False
-    return bool(np.all(delta_r(jet.eta, jet.phi, parent.products[:, 0], parent.products[:, 1]) < R))
+    return bool(np.all(delta_r(rap, jet.phi, parent.products[:, 0], parent.products[:, 1]) < R))
 
 
 class JetGenerator:
@@ -99,11 +100,11 @@ class JetGenerator:
         """Image and features of the selected jet."""
         o = self.options
         axes = tuple(exclusive_kt_subjets(jet.constituents, (1, 2, 3)))
-        if o.centre == "subjet" and len(axes[1]) == 2:
-            _, sub_eta, sub_phi = pt_eta_phi(axes[1])
-            centre, second = (sub_eta[0], sub_phi[0]), (sub_eta[1], sub_phi[1])
+        if o.centre == "subjet" and len(axes[1]) == 2:           # winner-take-all: the hardest particle's direction
+            _, sub_rap, sub_phi = pt_rap_phi(axes[1])
+            centre, second = (sub_rap[0], sub_phi[0]), (sub_rap[1], sub_phi[1])
         else:
-            centre, second = (jet.eta, jet.phi), None
+            centre, second = (pt_rap_phi(jet.p4)[1][0], jet.phi), None
         image = jet_image(jet.constituents, centre, second, o.pixels, o.image_half_width, o.rotate, o.flip,
                           jet.pt_GeV if o.intensity == "pt_fraction" else 1.0)
         row = np.zeros((), FEATURE_DTYPE)

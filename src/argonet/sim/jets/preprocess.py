@@ -1,26 +1,28 @@
 """Jet images as the field makes them (de Oliveira et al., JHEP 07 (2016) 069): translate the jet to
 its leading subjet (or its axis), rotate the second subjet (or the principal axis) straight down,
-mirror so that the right half holds more pT, pixelise in (eta', phi'); pixels hold pT in GeV, or
+mirror so that the right half holds more pT, pixelise in (y', phi'); pixels hold pT in GeV, or
 pT over the jet pT (the normalised images, which drop the absolute scale and so part of the mass).
 
-Coordinates are x = eta' (pseudorapidity) and y = phi' relative to the centre; an image is
-``image[row, column]`` with the row along y and the column along x, both from -w to +w, so the
-pixel (i, j) covers y in [-w + i p, -w + (i+1) p) and x in [-w + j p, -w + (j+1) p) with
-p = 2w / pixels.
+Coordinates are x = y' (rapidity, as FastJet measures angles: the pseudorapidity of near-massless
+hadrons) and y = phi', relative to the centre; an image is ``image[row, column]`` with the row
+along y and the column along x, both from -w to +w, so the pixel (i, j) covers y in
+[-w + i p, -w + (i+1) p) and x in [-w + j p, -w + (j+1) p) with p = 2w / pixels.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+EDGE_TOLERANCE = 1e-9      # in pixels
 
-def pt_eta_phi(p4: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Transverse momentum (GeV), pseudorapidity and azimuth in (-pi, pi] of (n, 4) px, py, pz, E rows."""
+
+def pt_rap_phi(p4: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Transverse momentum (GeV), rapidity and azimuth of (n, 4) rows: for sums of momenta (jets,
+    subjets) rapidity is the boost-invariant centre; their pseudorapidity is pushed outwards by the mass."""
     p4 = np.asarray(p4, np.float64).reshape(-1, 4)
-    pt = np.hypot(p4[:, 0], p4[:, 1])
     with np.errstate(divide="ignore", invalid="ignore"):     # along the beam: +-inf
-        eta = np.arcsinh(p4[:, 2] / pt)
-    return pt, eta, np.arctan2(p4[:, 1], p4[:, 0])
+        rap = 0.5 * np.log((p4[:, 3] + p4[:, 2]) / (p4[:, 3] - p4[:, 2]))
+    return np.hypot(p4[:, 0], p4[:, 1]), rap, np.arctan2(p4[:, 1], p4[:, 0])
 
 
 def wrap_phi(dphi: np.ndarray | float) -> np.ndarray:
@@ -28,14 +30,14 @@ def wrap_phi(dphi: np.ndarray | float) -> np.ndarray:
     return (np.asarray(dphi, np.float64) + np.pi) % (2 * np.pi) - np.pi
 
 
-def delta_r(eta1, phi1, eta2, phi2) -> np.ndarray:
-    """Distance in (eta, phi), azimuth wrapped."""
-    return np.hypot(np.asarray(eta1) - eta2, wrap_phi(np.asarray(phi1) - phi2))
+def delta_r(rap1, phi1, rap2, phi2) -> np.ndarray:
+    """Distance in (rapidity, phi), azimuth wrapped."""
+    return np.hypot(np.asarray(rap1) - rap2, wrap_phi(np.asarray(phi1) - phi2))
 
 
-def relative(eta: np.ndarray, phi: np.ndarray, eta0: float, phi0: float) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) = (eta - eta0, phi - phi0 wrapped): the jet seen from the centre (eta0, phi0)."""
-    return np.asarray(eta, np.float64) - eta0, wrap_phi(np.asarray(phi, np.float64) - phi0)
+def relative(rap: np.ndarray, phi: np.ndarray, rap0: float, phi0: float) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) = (rap - rap0, phi - phi0 wrapped): the jet seen from the centre (rap0, phi0)."""
+    return np.asarray(rap, np.float64) - rap0, wrap_phi(np.asarray(phi, np.float64) - phi0)
 
 
 def rotate_down(x: np.ndarray, y: np.ndarray, direction: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
@@ -77,8 +79,9 @@ def flip_right(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
 def pixelise(x: np.ndarray, y: np.ndarray, w: np.ndarray, pixels: int, half_width: float) -> np.ndarray:
     """(pixels, pixels) float32 sums of w over the grid of [-w, w]^2 (rows along y); points outside are dropped."""
     pitch = 2.0 * half_width / pixels
-    col = np.floor(np.asarray(x, np.float64) / pitch + pixels / 2).astype(np.int64)
-    row = np.floor(np.asarray(y, np.float64) / pitch + pixels / 2).astype(np.int64)
+    # points on a pixel edge (the centre particle, rounded to +-1e-17) go to the upper pixel
+    col = np.floor(np.asarray(x, np.float64) / pitch + pixels / 2 + EDGE_TOLERANCE).astype(np.int64)
+    row = np.floor(np.asarray(y, np.float64) / pitch + pixels / 2 + EDGE_TOLERANCE).astype(np.int64)
     inside = (col >= 0) & (col < pixels) & (row >= 0) & (row < pixels)
     flat = np.bincount(row[inside] * pixels + col[inside], weights=np.asarray(w, np.float64)[inside],
                        minlength=pixels * pixels)
@@ -90,12 +93,12 @@ def jet_image(constituents: np.ndarray, centre: tuple[float, float], second: tup
               pt_unit_GeV: float = 1.0) -> np.ndarray:
     """The preprocessed image of a jet's (n, 4) constituents.
 
-    ``centre`` is the (eta, phi) the image is centred on; ``second`` the (eta, phi) of the second
-    subjet, which is rotated straight down (None: the principal axis is, pointing to the side with
-    more pT). Pixels hold pT / ``pt_unit_GeV`` (the jet pT gives the normalised image).
+    ``centre`` is the (rapidity, phi) the image is centred on; ``second`` the (rapidity, phi) of the
+    second subjet, which is rotated straight down (None: the principal axis is, pointing to the side
+    with more pT). Pixels hold pT / ``pt_unit_GeV`` (the jet pT gives the normalised image).
     """
-    pt, eta, phi = pt_eta_phi(constituents)
-    x, y = relative(eta, phi, *centre)
+    pt, rap, phi = pt_rap_phi(constituents)
+    x, y = relative(rap, phi, *centre)
     if rotate:
         if second is None:
             direction = principal_direction(x, y, pt)

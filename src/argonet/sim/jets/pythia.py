@@ -59,10 +59,10 @@ def pythia_settings(key: str, options: JetOptions, seed: int) -> list[str]:
 class Parent:
     """What a jet is matched to: the generated parton (g, q) or boson/top, and its decay quarks."""
 
-    eta: float
+    rap: float                       # rapidity
     phi: float
     pt_GeV: float
-    products: np.ndarray             # (k, 2) eta, phi of the quarks that must lie inside the jet
+    products: np.ndarray             # (k, 2) rapidity, phi of the quarks that must lie inside the jet
 
 
 class PythiaSource:
@@ -106,21 +106,21 @@ class PythiaSource:
             if self.key in PARENT_ID:
                 if p.idAbs() == PARENT_ID[self.key]:
                     quarks = _final_descendants(record, i)
-                    found.append(Parent(p.eta(), p.phi(), p.pT(), np.array(quarks, np.float64).reshape(-1, 2)))
+                    found.append(Parent(p.y(), p.phi(), p.pT(), np.array(quarks, np.float64).reshape(-1, 2)))
             elif p.status() == 23 and (p.id() == GLUON_ID if self.key == "g" else p.idAbs() in LIGHT_QUARK_IDS):
-                found.append(Parent(p.eta(), p.phi(), p.pT(), np.array([[p.eta(), p.phi()]])))
+                found.append(Parent(p.y(), p.phi(), p.pT(), np.array([[p.y(), p.phi()]])))
         return found
 
 
 def _final_descendants(record, index: int) -> list[tuple[float, float]]:
-    """(eta, phi) of the outgoing partons a resonance of the hard-process record decays to."""
+    """(rapidity, phi) of the outgoing quarks a resonance of the hard-process record decays to."""
     out, stack = [], [index]
     while stack:
         p = record[stack.pop()]
         daughters = list(p.daughterList())
         if not daughters:
             if p.isQuark():
-                out.append((p.eta(), p.phi()))
+                out.append((p.y(), p.phi()))
             continue
         stack.extend(daughters)
     return out
