@@ -36,6 +36,8 @@ def test_default_and_chosen_columns_from_one_file_or_shards(tmp_path):
     assert batch["image"].shape == (2, 6) and batch["label"].tolist() == [0, 2]
     chosen = JetFeatureDataset(first, features=["pt_GeV", "mass_GeV"])
     np.testing.assert_allclose(chosen.values[:, 0], cols["pt_GeV"].astype(np.float32))
+    logs = JetFeatureDataset(first, features=["pt_GeV", "mass_GeV"], normalise="log1p")
+    np.testing.assert_allclose(logs.values, np.log1p(chosen.values), rtol=1e-6)
     loader = build_loader(data, DataConfig(file=str(first), format="jet_features", batch_size=4), [3, 4, 5, 6, 7])
     batches = list(loader)
     assert [b["image"].shape[0] for b in batches] == [4, 1] and batches[0]["image"].dtype == torch.float32

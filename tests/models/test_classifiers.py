@@ -9,10 +9,13 @@ from argonet.errors import ConfigError
 from argonet.models.classifiers import FeatureHead
 from argonet.models.registry import get_model, list_models
 
+# the image classifiers with the transfer-learning interface (forward_features / forward_head / reset_classifier)
+TRANSFER_MODELS = list_models(module="argonet.models.classifiers")
+
 SIZE = 32   # the smallest input every network here accepts (GoogLeNet, ResNets: / 32)
 
 
-@pytest.fixture(scope="module", params=list_models())
+@pytest.fixture(scope="module", params=TRANSFER_MODELS)
 def built(request):
     torch.manual_seed(0)
     return request.param, get_model(request.param, num_classes=3, in_chans=3)
@@ -62,7 +65,7 @@ def test_group_matcher_covers_every_parameter_in_order(built):
     assert re.match(groups[list(groups)[0]], first)
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", TRANSFER_MODELS)
 def test_reset_classifier_changes_head_width(name):
     model = get_model(name, num_classes=3).eval()
     model.reset_classifier(7)
@@ -72,7 +75,7 @@ def test_reset_classifier_changes_head_width(name):
     assert model(torch.randn(1, 3, SIZE, SIZE)).shape == (1, model.num_features)
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", TRANSFER_MODELS)
 @pytest.mark.parametrize("in_chans", [1, 2, 3])
 def test_input_channels(name, in_chans):
     model = get_model(name, num_classes=2, in_chans=in_chans).eval()

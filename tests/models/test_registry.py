@@ -36,3 +36,10 @@ def test_none_arguments_take_the_builder_default():
 def test_unknown_argument_names_the_field():
     with pytest.raises(ConfigError, match="model.depth.*takes no argument"):
         get_model("smallcnn", depth=3)
+
+
+def test_module_filter_lists_one_family():
+    classifiers = list_models(module="argonet.models.classifiers")
+    assert {"resnet18", "googlenet", "smallcnn"} <= set(classifiers)
+    assert "uresnet" not in classifiers and "jetcnn" not in classifiers
+    assert "uresnet" in list_models(module="argonet.models.uresnet")

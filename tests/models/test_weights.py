@@ -10,6 +10,9 @@ import torch
 
 from argonet.errors import ConfigError
 from argonet.models.registry import get_model, list_models
+
+# the image classifiers with the transfer-learning interface (forward_features / forward_head / reset_classifier)
+TRANSFER_MODELS = list_models(module="argonet.models.classifiers")
 from argonet.models.weights import adapt_input_conv
 
 RESNET18_FILE = "resnet18-f37072fd.pth"   # torchvision's IMAGENET1K_V1 file name
@@ -41,7 +44,7 @@ def test_adapted_filters_keep_their_sum_over_inputs(in_chans):
             torch.testing.assert_close(new[:, k], weight[:, k % 3] / copies[k % 3])
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", TRANSFER_MODELS)
 def test_local_file_loads_with_adapted_first_conv_and_new_head(name, tmp_path):
     torch.manual_seed(1)
     source = get_model(name, num_classes=1000, in_chans=3)

@@ -69,7 +69,7 @@ def train_toy(output_dir, *, n_train: int = 48, batch_size: int = 8, model: dict
     train_loader = make_loader(toy_images(n_train), batch_size, train=True, seed=7, info=info)
     val_loader = make_loader(toy_images(24, seed=1), 12, train=False, seed=7, info=info) if val else None
     run_cfg = RunConfig(**{"epochs": 2, "output_dir": str(output_dir), "device": "cpu", "progress": False,
-                           "tensorboard": False, **(run or {})})
+                           "tensorboard": False, "amp": "off", **(run or {})})
     optim_cfg = OptimConfig(**{"lr": 0.05, **(optim or {})})
     result = fit(net, task or ClassifyTask(), train_loader, val_loader, optim=optim_cfg, run=run_cfg,
                  class_names=["a", "b", "c"], input_spec={"in_chans": 2, "size": [16, 16]}, echo=False)

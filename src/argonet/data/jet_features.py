@@ -13,6 +13,7 @@ import torch
 
 from argonet.conf.data import DataConfig
 from argonet.data.image_files import LabelledImages
+from argonet.data.transforms import normalise as normalise_values
 from argonet.errors import ConfigError, DataError
 from argonet.io import JetImageChain
 
@@ -42,13 +43,15 @@ def feature_columns(available: tuple[str, ...], wanted: list[str] | None) -> lis
 class JetFeatureDataset(LabelledImages):
     """Per-jet feature vectors of one jet file or several (shards): ``image`` (F,) float32, ``label``, ``entry``.
 
-    ``in_channels`` is the number of features F (the input width of a feature model). Batches are
-    read whole (``read_batch``): the table is held in memory.
+    ``in_channels`` is the number of features F (the input width of a feature model). The
+    normalisation options act on the features as on image pixels (``log1p`` tames long tails such as
+    D2's); batches are read whole (``read_batch``) from the table held in memory.
     """
 
     reads_batches = True
 
-    def __init__(self, paths: str | os.PathLike | list, features: list[str] | None = None):
+    def __init__(self, paths: str | os.PathLike | list, features: list[str] | None = None, normalise: str = "none",
+                 scale: float = 1.0, clip: float | None = None):
         with JetImageChain([paths] if isinstance(paths, (str, os.PathLike)) else list(paths)) as chain:
             table = chain.features
             self.class_names = list(chain.class_names)
@@ -63,12 +66,13 @@ class JetFeatureDataset(LabelledImages):
         if bad.any():
             row, col = np.argwhere(bad)[0]
             raise DataError(f"{where}: feature {self.feature_names[col]!r} of jet {row} is {self.values[row, col]}")
+        self.values = normalise_values(self.values, normalise, scale, clip)
         self.in_channels, self.image_shape = len(self.feature_names), (len(self.feature_names),)
 
     @classmethod
     def from_config(cls, cfg: DataConfig) -> "JetFeatureDataset":
-        """The jet file(s) of ``data.file`` with the columns ``data.features``."""
-        return cls(cfg.paths(), cfg.features)
+        """The jet file(s) of ``data.file`` with the columns ``data.features`` and the normalisation options."""
+        return cls(cfg.paths(), cfg.features, cfg.normalise, cfg.scale, cfg.clip)
 
     def __len__(self) -> int:
         return len(self._labels)

@@ -4,9 +4,12 @@ images, and an MLP on high-level jet features.
 * ``jetcnn-classroom``: two blocks of a 5x5 convolution (5, then 10 channels), ReLU and 2x2
   max-pool, then fully connected 40 -> 30 -> 20 -> 10 -> classes: 3 505 parameters for one
   channel and five classes, as in the lesson.
-* ``jetcnn``: three stages of two 3x3 convolutions with batch norm (``width``, 2x, 4x channels;
-  max-pool between stages), then a fully connected head on the flattened map: jet images are
-  aligned by the preprocessing, so where the energy lies matters and is not pooled away.
+* ``jetcnn``: each pixel seen twice, as its intensity and as log(1 + intensity) (sums of energy
+  such as the mass are linear, the soft radiation that tells quarks from gluons shows on the log
+  scale), batch-normalised, then three stages of two 3x3 convolutions with batch norm (``width``,
+  2x, 4x channels; max-pool between stages) and a fully connected head on the flattened map: jet
+  images are aligned by the preprocessing, so where the energy lies matters and is not pooled away.
+  Train it on raw images (pT in GeV, ``data.normalise=none``).
 * ``jetmlp``: batch norm on the raw features (it learns their scales from the training batches),
   then ``depth`` hidden layers of ``hidden`` units with ReLU and dropout.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 
+import torch
 from torch import Tensor, nn
 
 from argonet.errors import ConfigError
@@ -82,7 +86,8 @@ class JetCNN(nn.Module):
             raise ConfigError("model", f"need width >= 1, hidden >= 1 and 0 <= drop_rate < 1, got {width}, "
                               f"{hidden}, {drop_rate}")
         self.num_classes, self.in_chans = num_classes, in_chans
-        self.stage1 = _stage(in_chans, width)
+        self.input_norm = nn.BatchNorm2d(2 * in_chans)
+        self.stage1 = _stage(2 * in_chans, width)
         self.stage2 = nn.Sequential(nn.MaxPool2d(2), _stage(width, 2 * width))
         self.stage3 = nn.Sequential(nn.MaxPool2d(2), _stage(2 * width, 4 * width), nn.AdaptiveAvgPool2d(5))
         self.fc = nn.Sequential(nn.Flatten(), nn.Dropout(drop_rate), nn.Linear(4 * width * 5 * 5, hidden),
@@ -92,12 +97,13 @@ class JetCNN(nn.Module):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
     def forward(self, x: Tensor) -> Tensor:
-        """Logits (N, num_classes)."""
+        """Logits (N, num_classes) of (N, C, H, W) images of non-negative intensities."""
+        x = self.input_norm(torch.cat([x, torch.log1p(x.clamp_min(0))], dim=1))
         return self.fc(self.stage3(self.stage2(self.stage1(x))))
 
     def group_matcher(self) -> dict[str, str]:
-        """stage1..stage3, head."""
-        return {"stage1": r"^stage1\.", "stage2": r"^stage2\.", "stage3": r"^stage3\.", "head": r"^fc\."}
+        """stem (input norm and stage1), stage2, stage3, head."""
+        return {"stem": r"^(input_norm|stage1)\.", "stage2": r"^stage2\.", "stage3": r"^stage3\.", "head": r"^fc\."}
 
 
 class JetMLP(nn.Module):

@@ -41,10 +41,10 @@ def _load_builtins() -> None:
         import_module(module)
 
 
-def list_models() -> list[str]:
-    """Names of all registered models, sorted."""
+def list_models(module: str | None = None) -> list[str]:
+    """Names of all registered models, sorted; only those defined in ``module`` when given (one model family)."""
     _load_builtins()
-    return sorted(_BUILDERS)
+    return sorted(k for k, b in _BUILDERS.items() if module is None or b.__module__ == module)
 
 
 def get_model(name: str, **kwargs: Any) -> nn.Module:

@@ -215,7 +215,7 @@ def uresnet(num_classes: int = 3, in_chans: int = 3, weights: str | None = None,
                     blocks_per_layer=blocks_per_layer, blocks_deepest=blocks_deepest, deepest_filters=deepest_filters,
                     deepest_kernel=deepest_kernel, residual=residual, batch_norm=batch_norm, downsampling=downsampling, upsampling=upsampling,
                     connections=connections)
-    model.load_report = (f"uresnet: from scratch ({parameter_count(model) / 1e6:.3f} M parameters; depth {depth}, "
-                         f"widths {model.widths}, {in_chans} planes sharing the encoder/decoder, {num_classes} classes)")
+    model.load_report = (f"uresnet: {parameter_count(model) / 1e6:.3f} M parameters (depth {depth}, widths "
+                         f"{model.widths}, {in_chans} planes sharing the encoder/decoder, {num_classes} classes)")
     log.info(model.load_report)
     return model
