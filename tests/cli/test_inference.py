@@ -109,3 +109,18 @@ def test_inference_without_truth_labels_writes_predictions_only(checkpoint, samp
     assert report["truth"] is False and "planes" not in report and report["n_events"] == 4
     with Larcv3File(output) as f:
         assert [len(p.index) for p in f.sparse2d("uresnet", 0)] == [len(p.index) for p in f.sparse2d("sbndwire", 0)]
+
+
+def test_display_shows_charge_truth_and_prediction_rows(checkpoint, sample_path, tmp_path, capsys):
+    output = tmp_path / "pred.h5"
+    assert main(["inference", f"checkpoint={checkpoint}", f"data.file={sample_path}", f"output={output}",
+                 "device=cpu", "progress=false"]) == 0
+    plain, both = tmp_path / "truth.png", tmp_path / "both.png"
+    common = [str(output), "event=1", "charge=sbndwire", "semantic=sbnd_cosmicseg", "labels=semantic"]
+    assert main(["display", *common, f"output={plain}"]) == 0
+    assert main(["display", *common, "prediction=argonet_prediction", f"output={both}"]) == 0
+    import matplotlib.image as mpimg
+    rows_plain, rows_both = mpimg.imread(plain).shape[0], mpimg.imread(both).shape[0]
+    assert rows_both > 1.3 * rows_plain                         # a third row of panels: the predicted labels
+    assert main(["display", *common, "prediction=no_such_product"]) == 2
+    assert "no_such_product" in capsys.readouterr().err

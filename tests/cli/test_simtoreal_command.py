@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 import json
 from pathlib import Path
 import zlib
@@ -13,6 +12,7 @@ import zlib
 import numpy as np
 import pytest
 import torch
+from torch_threads import one_torch_thread
 
 from argonet.cli.config import compose
 from argonet.cli.main import main
@@ -70,17 +70,6 @@ def write_sim(path: Path, classes: list[str], per_class: int = SIM_PER_CLASS, sh
                                                  image[p].astype(np.float32)) for p in range(3)]
                 writer.write(Event(planes, planes, [], truth=Truth(name)))
     return str(path)
-
-
-@contextmanager
-def one_torch_thread():
-    """Module fixtures run before the per-test one-thread fixture: keep them to one thread as well."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="module")

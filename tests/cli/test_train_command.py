@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from torch_threads import one_torch_thread
 
 from argonet.cli.config import compose
 from argonet.cli.main import main
@@ -23,17 +23,6 @@ from argonet.viz.metrics import plot_confusion
 N_EVENTS = 48
 CLASSES = ["CCQE", "CCRES", "NCQE", "NCRES"]
 QUIET = ["run.device=cpu", "run.progress=false", "run.tensorboard=false", "run.batch_size=8"]
-
-
-@contextmanager
-def one_torch_thread():
-    """Module fixtures run before the per-test one-thread fixture: keep them to one thread as well."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @pytest.fixture(scope="module")
