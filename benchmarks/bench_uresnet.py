@@ -29,7 +29,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset
 
 #: the study network (docs/studies/cosmic_tagging.md) and CosmicTagger's defaults
-NETS = {"study": dict(depth=6, filters=8, blocks_per_layer=1, blocks_deepest=2, deepest_filters=64),
+NETS = {"study": dict(depth=5, filters=8, blocks_per_layer=1, blocks_deepest=2, deepest_filters=64),
         "default": dict(depth=6)}
 
 
