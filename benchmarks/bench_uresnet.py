@@ -9,8 +9,8 @@ contender runs in its own fresh process so that its peak memory is its own: peak
 image is the growth of the resident set (CPU) or of allocated GPU memory over the contender's
 start, divided by the batch size. Timings alternate between contenders; the best of the repeats
 is kept. On the CPU, images per CPU-second of the worker are printed beside wall-clock images/s
-(with one thread they barely move when other jobs share the machine). With CUDA, bf16 autocast
-and bf16 + channels_last variants of both contenders are added.
+(with one thread they barely move when other jobs share the machine). With CUDA, or on a CPU
+with native bf16, bf16 autocast and bf16 + channels_last variants of both contenders are added.
 
     python benchmarks/bench_uresnet.py                         # 3x256x160 and 3x512x320, batch 2, 1 thread
     python benchmarks/bench_uresnet.py --batch 8 --sizes 512x320 1024x640 --net default
@@ -158,7 +158,10 @@ def main() -> None:
     parser.add_argument("--cpu", action="store_true", help="stay on the CPU even where CUDA is present")
     args = parser.parse_args()
     cuda = torch.cuda.is_available() and not args.cpu
-    variants = ["fp32", "bf16", "bf16+channels_last"] if cuda else ["fp32"]
+    from argonet.train.runtime import cpu_has_native_bf16
+    # bf16 only where it runs natively: a GPU, or a CPU with AVX512-BF16/AMX (where the engine's
+    # run.amp=auto turns it on)
+    variants = ["fp32", "bf16", "bf16+channels_last"] if cuda or cpu_has_native_bf16() else ["fp32"]
     where = torch.cuda.get_device_name() if cuda else f"CPU ({torch.backends.cpu.get_cpu_capability()}), " \
         f"{args.threads} thread(s), load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     print(f"UResNet '{args.net}' {NETS[args.net]}, batch {args.batch}, {args.batches} timed batches, best of "
