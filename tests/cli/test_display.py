@@ -33,4 +33,5 @@ def test_display_into_missing_folder_is_one_line(tmp_path, capsys):
     capsys.readouterr()
     assert main(["display", str(out), f"output={tmp_path / 'nope' / 'x.png'}"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("argonet display: error:") and "nope" in err and err.count("\n") == 1
+    assert err.startswith("argonet display: error: output: folder") and "nope" in err and err.count("\n") == 1
+    assert ".tmp" not in err

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from argonet.conf.display import DisplayConfig
-from argonet.errors import FormatError
+from argonet.errors import ConfigError, FormatError
 from argonet.io import Larcv3File
 from argonet.viz.display import plot_event, save
 
@@ -46,6 +46,8 @@ def run(cfg: DisplayConfig) -> Path:
         title += "]"
     fig = plot_event([c.dense() for c in charge], [c.meta for c in charge], rows, title=title, zoom=cfg.zoom)
     out = Path(cfg.output) if cfg.output else path.with_name(f"{path.stem}_event{cfg.event}.png")
+    if not out.parent.is_dir():
+        raise ConfigError("output", f"folder {out.parent} does not exist")
     tmp = out.with_name(out.name + ".tmp.png")
     try:
         save(fig, str(tmp))
