@@ -107,3 +107,16 @@ def test_limited_pt_decay_makes_a_jet_along_the_system():
     assert np.mean(pt2) == pytest.approx((1.0 / 3.5) * (1 - 1 / len(masses)), rel=0.1)   # sum of pT made zero
     assert jet[0] / jet[1] < 0.7 * iso[0] / iso[1]
     assert jet[2] / jet[1] <= iso[2] / iso[1]
+
+
+def test_rapidity_plateau_stays_finite_when_one_sided_and_wide():
+    """Two hadrons both on the backward side of a wide plateau (u = -1, -0.9) with W far above their
+    transverse masses: the sinh/cosh sums' ratio rounds to exactly 1 in floats there, yet the centre
+    y0 must come out finite with sum p_z = 0 and the system's mass W (a 20k DUNE sample once hit it)."""
+    from argonet.sim.generators.kinematics import _plateau
+    mt, u, w = np.array([0.94, 0.14]), np.array([-1.0, -0.9]), 50.0
+    y = _plateau(mt, u, w, 12.0 / 0.1)
+    assert y is not None and np.all(np.isfinite(y))
+    pz, e = mt * np.sinh(y), mt * np.cosh(y)
+    assert abs(pz.sum()) <= 1e-9 * e.sum()
+    assert math.sqrt(e.sum() ** 2 - pz.sum() ** 2) == pytest.approx(w, rel=1e-9)

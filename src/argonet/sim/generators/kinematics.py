@@ -190,8 +190,11 @@ def _plateau(mt: np.ndarray, u: np.ndarray, w: float, s_max: float) -> np.ndarra
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if invariant_mass(mid) < w else (lo, mid)
     s = 0.5 * (lo + hi)
-    ratio = -float(np.sum(mt * np.sinh(s * u))) / float(np.sum(mt * np.cosh(s * u)))
-    return math.atanh(ratio) + s * u
+    # sum mt sinh(y0 + s u) = 0 gives e^(2 y0) = sum mt e^(-s u) / sum mt e^(s u); in logs it
+    # stays finite where the ratio of the sinh and cosh sums rounds to +-1 (wide, one-sided plateaus)
+    log_mt = np.log(mt)
+    y0 = 0.5 * (float(np.logaddexp.reduce(log_mt - s * u)) - float(np.logaddexp.reduce(log_mt + s * u)))
+    return y0 + s * u
 
 
 def _unit3(p4: Vec4) -> tuple[float, float, float]:
