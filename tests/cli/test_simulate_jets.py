@@ -45,11 +45,14 @@ def jet_file(tmp_path_factory):
     return write_jet_images(tmp_path_factory.mktemp("jets") / "jets.h5", images, labels, CLASSES, features=features)
 
 
-@pytest.mark.parametrize("model, data_format", [("jetcnn-classroom", "jets"), ("jetmlp", "jet_features")])
-def test_train_and_evaluate_report_top_and_w_tagging(jet_file, tmp_path, capsys, model, data_format):
+@pytest.mark.parametrize("model, data_format, options", [
+    ("jetcnn-classroom", "jets", []), ("jetmlp", "jet_features", []),
+    ("jetcnn", "jets", ["model.options.width=4", "model.options.hidden=8"]),   # evaluate rebuilds the same widths
+])
+def test_train_and_evaluate_report_top_and_w_tagging(jet_file, tmp_path, capsys, model, data_format, options):
     out = tmp_path / "run"
     assert main(["train", f"model.name={model}", f"data.file={jet_file}", f"data.format={data_format}",
-                 "optim.name=adamw", "optim.lr=0.01", f"run.output_dir={out}", *QUIET]) == 0
+                 "optim.name=adamw", "optim.lr=0.01", f"run.output_dir={out}", *options, *QUIET]) == 0
     assert main(["evaluate", f"checkpoint={out / 'best.pt'}", f"data.file={jet_file}", f"output_dir={out / 'eval'}",
                  "device=cpu"]) == 0
     printed = capsys.readouterr().out

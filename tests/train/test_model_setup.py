@@ -35,3 +35,20 @@ def test_fine_tune_from_checkpoint_with_new_head_and_frozen_backbone(tmp_path):
     assert "new head" in report[1] and report[2].startswith("froze 9 tensors")
     with pytest.raises(ConfigError, match="checkpoint has 2 classes, model has 4"):
         build_model(ModelConfig(name="smallcnn", checkpoint=str(tmp_path / "old.pt")), num_classes=4, in_chans=3)
+
+
+def test_builder_options_reach_the_model_and_name_themselves(tmp_path):
+    """model.options passes builder arguments (jetcnn's width); an unknown one, or one that a first-class
+    field already sets, is refused naming model.options.<key>."""
+    from argonet.cli.config import compose
+    from argonet.conf.classify import TrainCommandConfig
+    cfg = compose("train", TrainCommandConfig, ["model.name=jetcnn", "model.options.width=8", "model.options.hidden=16"])
+    assert cfg.model.options == {"width": 8, "hidden": 16}
+    model, _ = build_model(cfg.model, num_classes=5, in_chans=1)
+    assert model.stage1[0].out_channels == 8 and model.fc[2].out_features == 16
+    with pytest.raises(ConfigError, match=r"^model\.options\.widht: model 'jetcnn' takes no argument 'widht'"):
+        build_model(ModelConfig(name="jetcnn", options={"widht": 8}), num_classes=5, in_chans=1)
+    with pytest.raises(ConfigError, match=r"^model\.options\.in_chans: set model\.in_chans"):
+        compose("train", TrainCommandConfig, ["model.options.in_chans=2"])
+    with pytest.raises(ConfigError, match=r"^model\.options\.depth: is set by the task's own section"):
+        build_model(ModelConfig(name="uresnet", options={"depth": 3}), num_classes=3, in_chans=3, options={"depth": 4})

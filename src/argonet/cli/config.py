@@ -13,6 +13,7 @@ from omegaconf.errors import OmegaConfBaseException
 from argonet.errors import ConfigError
 
 T = TypeVar("T")
+_OPTION_KEY = re.compile(r"^(?:\w+\.)*options\.\w+=")
 
 
 def compose(command: str, schema: type[T], overrides: list[str]) -> T:
@@ -24,6 +25,8 @@ def compose(command: str, schema: type[T], overrides: list[str]) -> T:
     for item in overrides:
         if "=" not in item:
             raise ConfigError(item, "expected key=value (e.g. n_events=500)")
+    # free-form builder arguments (model.options.width=24) are keys the schema cannot list: add-or-set
+    overrides = ["++" + item if _OPTION_KEY.match(item) else item for item in overrides]
     ConfigStore.instance().store(name=f"{command}_schema", node=schema)
     has_yaml = resources.files("argonet.conf.yaml").joinpath(f"{command}.yaml").is_file()
     try:

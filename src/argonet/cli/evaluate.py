@@ -62,7 +62,8 @@ def load_classifier(state: dict[str, Any], dataset: ClassificationDataset, path:
     if not name:
         raise ConfigError("checkpoint", f"{path} does not say which model it holds (no config.model.name)")
     trained = state.get("class_names")
-    model = get_model(name, num_classes=len(dataset.class_names), in_chans=dataset.in_channels)
+    options = (config.get("model") or {}).get("options") or {}
+    model = get_model(name, num_classes=len(dataset.class_names), in_chans=dataset.in_channels, **options)
     try:
         check_compatible(model, state["model"])
     except ConfigError as err:

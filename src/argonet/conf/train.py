@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import re
+from typing import Any
 
 from argonet.conf.validate import check as _check
 from argonet.errors import ConfigError
@@ -29,7 +30,8 @@ class ModelConfig:
 
     ``num_classes`` and ``in_chans`` are normally None: they are then read from the dataset's
     metadata (classes, planes) when the task is built, so they are never typed in two places.
-    ``weights`` initialises a backbone for transfer learning (a torchvision state-dict file or a
+    ``options`` are further arguments of the model's builder (``jetcnn``'s ``width``, ``hidden``,
+    ``drop_rate``); they are stored in checkpoints, so evaluation rebuilds the same network. ``weights`` initialises a backbone for transfer learning (a torchvision state-dict file or a
     torchvision weight name such as IMAGENET1K_V1): the first convolution adapts to ``in_chans``
     and the head is new when the class count differs. ``checkpoint`` continues from an argonet
     checkpoint, which must match the model unless ``replace_head`` allows a new head.
@@ -46,6 +48,7 @@ class ModelConfig:
     load_exclude: list[str] = field(default_factory=list)   # never load these keys of checkpoint
     freeze: list[str] = field(default_factory=list)         # parameters kept fixed during training
     unfreeze: list[str] = field(default_factory=list)       # exceptions to freeze (e.g. the head)
+    options: dict[str, Any] = field(default_factory=dict)   # further builder arguments (model.options.width=24)
 
     def __post_init__(self) -> None:
         _check(bool(self.name), "model.name", "must name a registered model")
@@ -56,6 +59,8 @@ class ModelConfig:
                "pass either model.weights (pretrained backbone) or model.checkpoint (argonet checkpoint), not both")
         for name in ("load_include", "load_exclude", "freeze", "unfreeze"):
             _check_patterns(getattr(self, name), f"model.{name}")
+        for key in ("num_classes", "in_chans", "weights"):
+            _check(key not in self.options, f"model.options.{key}", f"set model.{key}, not model.options.{key}")
 
 
 @dataclass

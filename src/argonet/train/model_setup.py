@@ -27,12 +27,21 @@ def _width(configured: int | None, from_data: int | None, field: str, what: str)
 def build_model(cfg: ModelConfig, *, num_classes: int | None = None, in_chans: int | None = None,
                 options: dict | None = None) -> tuple[nn.Module, list[str]]:
     """The configured model and a report; ``num_classes``/``in_chans`` come from the dataset's metadata,
-    ``options`` are further builder arguments (e.g. the UResNet's shape)."""
+    ``options`` are builder arguments a task sets itself (the UResNet's shape), beside ``cfg.options``."""
     classes = _width(cfg.num_classes, num_classes, "model.num_classes", "classes")
     chans = _width(cfg.in_chans, in_chans, "model.in_chans", "input planes")
     if classes is None:
         raise ConfigError("model.num_classes", "unknown: set it, or build the model from a dataset with class names")
-    model = get_model(cfg.name, num_classes=classes, in_chans=chans, weights=cfg.weights, **(options or {}))
+    for key in set(cfg.options) & set(options or {}):
+        raise ConfigError(f"model.options.{key}", f"is set by the task's own section for {cfg.name}; set it there")
+    try:
+        model = get_model(cfg.name, num_classes=classes, in_chans=chans, weights=cfg.weights,
+                          **{**cfg.options, **(options or {})})
+    except ConfigError as err:           # name an unknown builder argument where the user wrote it
+        key = err.field.removeprefix("model.")
+        if key not in cfg.options:
+            raise
+        raise ConfigError(f"model.options.{key}", str(err).split(": ", 1)[1]) from None
     report = [getattr(model, "load_report", f"{cfg.name}: built")]
     if cfg.checkpoint is not None:
         report.append(load_model_weights(model, cfg.checkpoint, replace_head=cfg.replace_head,
