@@ -172,12 +172,18 @@ def test_plane_larger_than_the_first_event(tmp_path, helpers):
         SegmentationDataset(path)[1]
 
 
-def test_empty_event_names_file_and_event(tmp_path, helpers, rng):
+def test_empty_event_is_refused_when_the_dataset_is_built(tmp_path, helpers, rng):
+    """From the index tables, before any training starts; the per-batch check stays for datasets
+    whose option is changed later."""
     path = helpers.write(tmp_path / "empty.h5", [helpers.random_event(rng), helpers.pixel_event({})])
-    dataset = SegmentationDataset(path)
+    with pytest.raises(DataError, match=r"empty\.h5, event 1, product sparse2d/sbndwire: empty event \(.*1 of 2 "
+                                        r"events are empty\); remove them or set data.allow_empty=true"):
+        SegmentationDataset(path)
+    dataset = PlaneImageDataset(path, allow_empty=True)
+    assert dataset[1]["image"].sum() == 0
+    dataset.allow_empty = False
     with pytest.raises(DataError, match=r"empty\.h5, event 1, product sparse2d/sbndwire: empty event"):
         dataset.read_batch([0, 1])
-    assert PlaneImageDataset(path, allow_empty=True)[1]["image"].sum() == 0
 
 
 def test_missing_class_labels(tmp_path, helpers, rng):

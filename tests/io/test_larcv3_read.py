@@ -112,5 +112,9 @@ def test_chain_reads_files_as_one(sample_path, tmp_path):
         assert np.array_equal(chain.particles_raw("sbndneutrino", 5), f.particles_raw("sbndneutrino", 1))
         with pytest.raises(FormatError, match="past the end"):
             chain.sparse2d("sbndwire", 8)
+        counts = chain.sparse2d_pixel_counts("sbndwire", [0, 2])     # from the index, planes 0 and 2 only
+        assert counts.tolist() == [sum(len(im.index) for im in f.sparse2d("sbndwire", e % 4)
+                                       if im.meta.projection_id in (0, 2)) for e in range(8)]
+        assert counts.min() > 0 and chain.sparse2d_pixel_counts("sbndwire", [7]).tolist() == [0] * 8
         clone = pickle.loads(pickle.dumps(chain))
         assert np.array_equal(clone.sparse2d("sbnd_cosmicseg", 7)[1].value, f.sparse2d("sbnd_cosmicseg", 3)[1].value)

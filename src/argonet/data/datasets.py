@@ -75,6 +75,16 @@ class PlaneImageDataset(Dataset):
                   if im.meta.projection_id in self.plane_ids]
         self.full_shape = (max(s[0] for s in shapes), max(s[1] for s in shapes))
         self.image_shape = self.crop_box or self.full_shape
+        if not allow_empty:
+            self._refuse_empty_events()
+
+    def _refuse_empty_events(self) -> None:
+        """Empty events found from the index now, not an epoch into training (the batch check stays)."""
+        empty = np.flatnonzero(self.reader.sparse2d_pixel_counts(self.charge, self.plane_ids) == 0)
+        if len(empty):
+            raise DataError(f"{self.where(int(empty[0]))}, product sparse2d/{self.charge}: empty event (no charge "
+                            f"pixel on planes {self.plane_ids}; {len(empty)} of {len(self)} events are empty); "
+                            "remove them or set data.allow_empty=true")
 
     @classmethod
     def from_config(cls, cfg: DataConfig, **kwargs) -> "PlaneImageDataset":

@@ -84,6 +84,11 @@ class Larcv3Chain:
         batch.start = start
         return batch
 
+    def sparse2d_pixel_counts(self, producer: str, projections: Sequence[int]) -> np.ndarray:
+        """See Larcv3File.sparse2d_pixel_counts; one count per global entry."""
+        return np.concatenate([self._use(k).sparse2d_pixel_counts(producer, projections)
+                               for k in range(len(self.files))])
+
     def _at(self, method: str, entry: int, *args, **kwargs):
         f, local = self.locate(entry)
         return getattr(f, method)(*args, local, **kwargs)

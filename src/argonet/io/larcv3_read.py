@@ -8,6 +8,7 @@ workers) and raises only argonet errors: corrupt or inconsistent files give one-
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import json
 import operator
 from typing import NamedTuple
@@ -189,6 +190,19 @@ class Larcv3File(LazyH5File):
         if not 0 <= start <= stop <= self._n:
             raise FormatError(f"entries {start}:{stop} are outside 0:{self._n}", file=str(self.path), product=product)
         return start, stop
+
+    def sparse2d_pixel_counts(self, producer: str, projections: Sequence[int]) -> np.ndarray:
+        """Stored pixels of every entry on ``projections``, from the index tables alone (no voxel is read)."""
+        name = L.product_key("sparse2d", producer)
+        where = dict(file=str(self.path), product=name)
+        with self._guard(name):
+            tables = self._tables("sparse2d", producer)
+            ext = self._index.rows(tables.levels[0], 0, self._n)
+            rows, offsets = read_rows(tables.levels[1], ext["first"], ext["N"], where, self._index)
+            metas, _ = read_rows(tables.meta, ext["first"], ext["N"], where, self._index)
+            kept = np.where(np.isin(metas["projection_id"], list(projections)), rows["N"].astype(np.int64), 0)
+            running = np.concatenate(([0], np.cumsum(kept)))
+            return running[offsets[1:]] - running[offsets[:-1]]
 
     def sparse2d(self, producer: str, entry: int) -> list[SparseImage]:
         """The sparse image of every projection of one entry (ids as stored, increasing)."""
