@@ -24,9 +24,11 @@ def test_simulate_writes_a_jet_file_and_shards_agree(tmp_path, capsys):
         assert f.image_shape == (20, 20) and "mass_sd_GeV" in f.features.dtype.names
         assert "generator.jets.classes" not in f.attrs["argonet_config"] and "mpi: false" in f.attrs["argonet_config"]
         whole = f.images()
-    assert main([*args, "shard=1/2", f"output={tmp_path / 'jets.h5'}"]) == 0
+    assert main([*args, "shard=1/2", "generator.jets.groomed_image=true", f"output={tmp_path / 'jets.h5'}"]) == 0
     with JetImageFile(tmp_path / "jets.shard1of2.h5") as f:
         assert f.labels.tolist() == [1] and np.array_equal(f.images(), whole[1:2])
+    with JetImageFile(tmp_path / "jets.shard1of2.h5", images="images_groomed") as f:
+        assert f.images().shape == (1, 20, 20) and (f.images() <= whole[1:2] + 1e-4).all()
     assert main([*args, f"output={tmp_path / 'jets.h5'}"]) == 2                # exists, no overwrite
     assert main(["simulate", "generator=jets", "generator.jets.classes=[b]", f"output={tmp_path / 'x.h5'}"]) == 2
     assert "generator.jets.classes: unknown jet class 'b'" in capsys.readouterr().err

@@ -8,7 +8,7 @@ import pytest
 from argonet.conf.data import DataConfig
 from argonet.data.image_files import ImageFolderDataset, JetImageDataset
 from argonet.data.loader import build_dataset
-from argonet.errors import ConfigError
+from argonet.errors import ConfigError, FormatError
 
 
 def test_image_folder_and_jet_datasets(tmp_path, rng):
@@ -27,6 +27,29 @@ def test_image_folder_and_jet_datasets(tmp_path, rng):
     assert jets.class_names == ["q", "g"] and jets.image_shape == (6, 6)
     np.testing.assert_allclose(jets[2]["image"][0].numpy(), images[2])
     assert int(jets[2]["label"]) == 1
+
+
+def test_jet_datasets_read_as_channels(tmp_path, rng):
+    """data.jet_images stacks image datasets of the same jets as channels, in the order given, in
+    single reads and batch reads alike; a missing dataset or one of another shape is refused."""
+    from argonet.io import write_jet_images
+
+    full = rng.random((4, 6, 6)).astype(np.float32)
+    groomed = full * (rng.random((4, 6, 6)) > 0.5)
+    path = write_jet_images(tmp_path / "jets.h5", full, np.array([0, 1, 1, 0]), ["q", "g"],
+                            extra_images={"images_groomed": groomed})
+    cfg = DataConfig(file=str(path), format="jets", jet_images=["images_groomed", "images"])
+    jets = build_dataset("classification", cfg)
+    assert jets.in_channels == 2 and jets.plane_ids == [0, 1] and jets.image_shape == (6, 6)
+    np.testing.assert_allclose(jets[1]["image"].numpy(), np.stack([groomed[1], full[1]]))
+    batch = jets.read_batch([3, 0])
+    np.testing.assert_allclose(batch["image"].numpy(), np.stack([groomed[[3, 0]], full[[3, 0]]], axis=1))
+    with pytest.raises(FormatError, match=r"jets\.h5.*images_tight.*no such image dataset"):
+        JetImageDataset(path, images=["images", "images_tight"])
+    with pytest.raises(FormatError, match=r"shape \(4, 3, 3\) differs from the images' \(4, 6, 6\)"):
+        write_jet_images(tmp_path / "bad.h5", full, np.zeros(4), ["q"], extra_images={"small": full[:, :3, :3]})
+    with pytest.raises(ConfigError, match=r"^data.jet_images: expected a non-empty list of distinct"):
+        DataConfig(file=str(path), format="jets", jet_images=["images", "images"])
 
 
 def test_format_picks_the_dataset(tmp_path, rng):

@@ -19,6 +19,7 @@ from argonet.cli.simulate import check_writable, output_path
 from argonet.conf.sim import SimulateConfig
 from argonet.io import write_jet_images
 from argonet.sim.jets import generate_jets
+from argonet.sim.jets.generate import GROOMED_IMAGES
 from argonet.sim.pipeline import shard_indices
 
 PIXEL_VALUES = {"pt_GeV": "pT in GeV", "pt_fraction": "pT / jet pT"}
@@ -40,14 +41,14 @@ def run(cfg: SimulateConfig) -> Path:
     options = cfg.generator.jets
     indices = shard_indices(cfg)
     start = time.perf_counter()
-    images, labels, features = generate_jets(options, cfg.seed, indices, cfg.progress)
+    images, labels, features, groomed = generate_jets(options, cfg.seed, indices, cfg.progress)
     elapsed = time.perf_counter() - start
     attrs = {"argonet_version": __version__, "argonet_config": text, "argonet_command": "simulate",
              "generator": "Pythia 8 + FastJet anti-kT", "pixel_values": PIXEL_VALUES[options.intensity],
              "image_axes": "row: phi' from -w to +w, column: rapidity' from -w to +w",
              "image_half_width": options.image_half_width}
     write_jet_images(path, images, labels, options.class_names, features=features, attrs=attrs,
-                     overwrite=cfg.overwrite)
+                     overwrite=cfg.overwrite, extra_images=None if groomed is None else {GROOMED_IMAGES: groomed})
     counts = ", ".join(f"{name} {int(n)}" for name, n in
                        zip(options.class_names, np.bincount(labels, minlength=len(options.class_names))))
     tries = features["n_tries"].sum() if len(features) else 0

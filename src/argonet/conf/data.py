@@ -52,6 +52,7 @@ class DataConfig:
     particles: str = "sbndneutrino"       # particle producer read by class_source=particle:<field>
     class_names: list[str] | None = None  # fixed classes and order (None: the classes found in the files)
     features: list[str] | None = None     # jet_features columns (None: mass, tau21, tau32, c2, d2, multiplicity)
+    jet_images: list[str] | None = None   # jets: image datasets read as channels, e.g. [images,images_groomed]
     planes: list[int] | None = None       # projection ids kept as channels, in order; None: all
     downsample: Any = 1                   # pixels summed: an int, or [wire, tick]
     crop: Any = None                      # None, or box [wires, ticks] (after down-sampling) of max charge
@@ -88,6 +89,9 @@ class DataConfig:
         if self.class_names is not None:
             _check(len(self.class_names) > 0 and len(set(self.class_names)) == len(self.class_names),
                    "data.class_names", f"expected distinct class names, got {self.class_names}")
+        if self.jet_images is not None:
+            _check(len(self.jet_images) > 0 and len(set(self.jet_images)) == len(self.jet_images), "data.jet_images",
+                   f"expected a non-empty list of distinct dataset names, got {self.jet_images}")
         if self.planes is not None:
             _check(len(self.planes) > 0 and all(_is_int(p) and p >= 0 for p in self.planes), "data.planes",
                    f"expected a non-empty list of projection ids >= 0, got {self.planes}")

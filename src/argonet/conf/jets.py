@@ -38,6 +38,7 @@ class JetOptions:
     rotate: bool = True                   # second subjet (or principal axis) straight down
     flip: bool = True                     # mirror so that the right half holds more pT
     intensity: str = "pt_GeV"             # pixel value: pT in GeV | pt_fraction: pT / jet pT (sums to ~1)
+    groomed_image: bool = False           # also write images_groomed: the soft-drop constituents, same frame
     max_tries: int = 1000                 # events tried for one jet before giving up
 
     def __post_init__(self) -> None:

@@ -88,19 +88,26 @@ class ImageFolderDataset(LabelledImages):
 
 class JetImageDataset(LabelledImages):
     """Jet images of one file or of several read in order (shards), HSF / hls4ml layouts:
-    ``image`` (1, H, W) float32, ``label``, ``entry``."""
+    ``image`` (C, H, W) float32, ``label``, ``entry``; one channel per dataset of ``images``
+    (default: the layout's own images; e.g. ``["images", "images_groomed"]``)."""
 
     def __init__(self, path: str | os.PathLike | list, normalise: str = "none", scale: float = 1.0,
-                 clip: float | None = None):
-        self.file = JetImageChain([path] if isinstance(path, (str, os.PathLike)) else list(path))
+                 clip: float | None = None, images: list[str] | None = None):
+        paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+        self.channels = [JetImageChain(paths, key) for key in (images or [None])]
+        self.file = self.channels[0]
+        for chain in self.channels[1:]:
+            if chain.image_shape != self.file.image_shape:
+                raise DataError(f"{chain.files[0].path}: {chain.files[0].images_key} images are "
+                                f"{chain.image_shape}, {self.file.files[0].images_key} images {self.file.image_shape}")
         self.class_names = list(self.file.class_names)
         self.normalise, self.scale, self.clip = normalise, scale, clip
-        self.in_channels, self.image_shape = 1, tuple(self.file.images(0, 1).shape[1:])
+        self.in_channels, self.image_shape = len(self.channels), tuple(self.file.image_shape)
 
     @classmethod
     def from_config(cls, cfg: DataConfig) -> "JetImageDataset":
-        """The jet file(s) of ``data.file`` with the normalisation options."""
-        return cls(cfg.paths(), cfg.normalise, cfg.scale, cfg.clip)
+        """The jet file(s) of ``data.file`` with the normalisation options and ``data.jet_images``."""
+        return cls(cfg.paths(), cfg.normalise, cfg.scale, cfg.clip, cfg.jet_images)
 
     def __len__(self) -> int:
         return len(self.file)
@@ -109,13 +116,14 @@ class JetImageDataset(LabelledImages):
         return np.asarray(self.file.labels, dtype=np.int64)
 
     def __getitem__(self, i: int) -> dict:
-        return self._item(self.file.images(i, i + 1), int(self.file.labels[i]), i)
+        return self._item(np.concatenate([c.images(i, i + 1) for c in self.channels]), int(self.file.labels[i]), i)
 
     reads_batches = True         # the loader reads whole batches (read_batch): one read, not one per jet
 
     def read_batch(self, entries: list[int]) -> dict:
-        """The batch of ``entries``: image (B, 1, H, W) normalised like single entries, label (B,), entry (B,)."""
+        """The batch of ``entries``: image (B, C, H, W) normalised like single entries, label (B,), entry (B,)."""
         index = np.asarray(entries, np.int64)
-        images = normalise(torch.from_numpy(self.file.take(index)[:, None]), self.normalise, self.scale, self.clip)
+        stacked = np.stack([c.take(index) for c in self.channels], axis=1)
+        images = normalise(torch.from_numpy(stacked), self.normalise, self.scale, self.clip)
         return {"image": images, "label": torch.from_numpy(np.asarray(self.file.labels[index], np.int64)),
                 "entry": torch.from_numpy(index)}

@@ -57,7 +57,15 @@ def _one_hot_to_index(onehot: np.ndarray, where: dict) -> np.ndarray:
 
 
 class JetImageFile(LazyH5File):
-    """A jet-image file read lazily: labels at open, images by slice (pickles into workers)."""
+    """A jet-image file read lazily: labels at open, images by slice (pickles into workers).
+
+    ``images`` names the (N, H, W) dataset to read instead of the layout's own (``images_groomed``
+    of argonet's jet files); the labels are the layout's either way.
+    """
+
+    def __init__(self, path: str | os.PathLike, images: str | None = None):
+        self.requested = images
+        super().__init__(path)
 
     def _open_and_check(self) -> None:
         """Detect the layout, read the labels, check images and labels agree."""
@@ -72,6 +80,11 @@ class JetImageFile(LazyH5File):
             else:
                 raise FormatError("no jet images (expected 'images' + 'labels', or hls4ml 'jetImage' + 'jets')",
                                   file=str(self.path), available=list(h5.keys()), product="images")
+            if self.requested is not None:
+                if self.requested not in h5:
+                    raise FormatError("no such image dataset (data.jet_images)", file=str(self.path),
+                                      product=self.requested, available=list(h5.keys()))
+                self.images_key = self.requested
             images = h5[self.images_key]
             where = dict(file=str(self.path), product=self.images_key)
             if not isinstance(images, h5py.Dataset) or images.ndim != 3 or images.dtype.kind not in "uif":
@@ -193,13 +206,13 @@ class JetImageChain:
     """Several jet-image files read as one sample (the shards of ``argonet simulate ... shard=i/N``):
     entries in file order; the files must agree on classes and image shape."""
 
-    def __init__(self, paths: Sequence[str | os.PathLike]):
+    def __init__(self, paths: Sequence[str | os.PathLike], images: str | None = None):
         if not paths:
             raise FormatError("no jet-image file given", product="images")
         self.files: list[JetImageFile] = []
         try:
             for path in paths:
-                self.files.append(JetImageFile(path))
+                self.files.append(JetImageFile(path, images))
                 first, last = self.files[0], self.files[-1]
                 for what in ("class_names", "image_shape"):
                     if getattr(last, what) != getattr(first, what):
@@ -278,8 +291,9 @@ def _feature_table(features, n: int) -> np.ndarray:
 
 def write_jet_images(path: str | os.PathLike, images: np.ndarray, labels: np.ndarray,
                      class_names: Sequence[str], features=None, attrs: dict | None = None,
-                     overwrite: bool = False) -> Path:
-    """Write the HSF layout (images, labels, features, class_names) atomically; returns the path."""
+                     overwrite: bool = False, extra_images: Mapping[str, np.ndarray] | None = None) -> Path:
+    """Write the HSF layout (images, labels, features, class_names) atomically; returns the path.
+    ``extra_images`` are further (N, H, W) datasets beside ``images`` (e.g. ``images_groomed``)."""
     images = np.asarray(images, np.float32)
     labels = np.asarray(labels)
     class_names = [str(c) for c in class_names]
@@ -292,12 +306,20 @@ def write_jet_images(path: str | os.PathLike, images: np.ndarray, labels: np.nda
     if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
         raise FormatError(f"labels must lie in 0..{len(class_names) - 1} ({class_names})", product="labels", **where)
     table = _feature_table(features, len(images)) if features is not None else None
+    extra = {str(k): np.asarray(v, np.float32) for k, v in (extra_images or {}).items()}
+    for name, other in extra.items():
+        if name in ("images", "labels", "features"):
+            raise FormatError("is a name of the layout itself", product=name, **where)
+        if other.shape != images.shape:
+            raise FormatError(f"shape {other.shape} differs from the images' {images.shape}", product=name, **where)
     out = AtomicPath(path, overwrite)
     try:
         with h5py.File(out.tmp, "w") as h5:
             chunk = (max(1, min(len(images), 16)), *images.shape[1:])     # small: training reads jets at random
-            h5.create_dataset("images", data=images, chunks=chunk if len(images) else None,
-                              compression="gzip" if len(images) else None, compression_opts=1 if len(images) else None)
+            for name, data in {"images": images, **extra}.items():
+                h5.create_dataset(name, data=data, chunks=chunk if len(images) else None,
+                                  compression="gzip" if len(images) else None,
+                                  compression_opts=1 if len(images) else None)
             h5.create_dataset("labels", data=labels)
             if table is not None:
                 h5.create_dataset("features", data=table)

@@ -14,8 +14,8 @@ from argonet.units import top_quark_mass_GeV, w_boson_mass_GeV
 
 @pytest.fixture(scope="module")
 def options() -> JetOptions:
-    """Gluon, top and W jets without the underlying event (fast)."""
-    return JetOptions(classes=["w", "g", "t"], mpi=False)
+    """Gluon, top and W jets without the underlying event (fast), with the groomed image."""
+    return JetOptions(classes=["w", "g", "t"], mpi=False, groomed_image=True)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def jets(options):
 
 
 def test_labels_follow_the_process_and_shapes_match_the_layout(options, jets):
-    images, labels, features = jets
+    images, labels, features, _ = jets
     assert options.class_names == ["gluon", "top", "W"]                     # label order g, q, t, w, z
     assert images.shape == (6, 20, 20) and images.dtype == np.float32 and (images >= 0).all()
     assert labels.tolist() == [0, 1, 2, 0, 1, 2]
@@ -41,18 +41,30 @@ def test_labels_follow_the_process_and_shapes_match_the_layout(options, jets):
 def test_boson_and_top_jets_carry_their_mass(jets):
     # every decay quark is inside the jet: the jet mass is near the W mass (no underlying event here,
     # radiation in and out of the cone moves it by some GeV), above it for tops
-    _, labels, features = jets
+    _, labels, features, _ = jets
     mass = features["mass_GeV"]
     assert np.all(np.abs(mass[labels == 2] - w_boson_mass_GeV) < 0.2 * w_boson_mass_GeV)
     assert np.all(mass[labels == 1] > 0.8 * top_quark_mass_GeV)
 
 
 def test_a_shard_makes_the_same_jets(options, jets):
-    images, labels, features = generate_jets(options, 11, [4, 1], progress=False)      # a fresh Pythia per class
+    images, labels, features, groomed = generate_jets(options, 11, [4, 1], progress=False)   # a fresh Pythia per class
     np.testing.assert_array_equal(images, jets[0][[4, 1]])
     np.testing.assert_array_equal(features, jets[2][[4, 1]])
+    np.testing.assert_array_equal(groomed, jets[3][[4, 1]])
     other = generate_jets(options, 12, [1], progress=False)[0]
     assert not np.array_equal(other[0], jets[0][1])
+
+
+def test_groomed_image_is_the_soft_drop_part_of_the_same_frame(jets):
+    """Soft drop only removes constituents: the groomed image lies under the full one pixel by pixel
+    (same centre, rotation and flip), and its pixels add up to no more than the jet pT."""
+    images, _, features, groomed = jets
+    assert groomed.shape == images.shape and (groomed <= images + 1e-4).all()
+    assert (groomed.sum(axis=(1, 2)) > 0.5 * features["pt_GeV"]).all()
+    assert (groomed.sum(axis=(1, 2)) <= images.sum(axis=(1, 2)) + 1e-3).all()
+    assert (groomed < images - 1e-3).any()          # something was groomed away
+    assert generate_jets(JetOptions(classes=["w"], mpi=False), 11, [0], progress=False)[3] is None
 
 
 def test_event_seeds_are_distinct_and_valid():

@@ -67,12 +67,17 @@ def exclusive_kt_subjets(p4: np.ndarray, counts: tuple[int, ...] = (1, 2, 3)) ->
 
 
 def soft_drop(p4: np.ndarray, R0: float, z_cut: float = 0.1, beta: float = 0.0) -> np.ndarray:
-    """The soft-drop groomed four-momentum (Larkoski, Marzani, Soyez, Thaler 2014; beta = 0 is mMDT):
-    decluster the Cambridge/Aachen tree, dropping the softer branch while
-    min(pT1, pT2) / (pT1 + pT2) <= z_cut (dR12 / R0)^beta."""
+    """Which of the (n, 4) constituents the soft-drop groomed jet keeps, as a bool mask (Larkoski,
+    Marzani, Soyez, Thaler 2014; beta = 0 is mMDT): decluster the Cambridge/Aachen tree, dropping the
+    softer branch while min(pT1, pT2) / (pT1 + pT2) <= z_cut (dR12 / R0)^beta. The groomed
+    four-momentum is ``p4[mask].sum(axis=0)`` (E-scheme recombination)."""
+    keep = np.zeros(len(p4), bool)
     if len(p4) == 0:
-        return np.zeros(4)
-    sequence = fastjet.ClusterSequence(_pseudojets(p4), fastjet.JetDefinition(fastjet.cambridge_algorithm, _ALL_R))
+        return keep
+    inputs = _pseudojets(p4)
+    for i, pj in enumerate(inputs):
+        pj.set_user_index(i)
+    sequence = fastjet.ClusterSequence(inputs, fastjet.JetDefinition(fastjet.cambridge_algorithm, _ALL_R))
     jet = sequence.exclusive_jets(1)[0]
     while True:
         first, second = fastjet.PseudoJet(), fastjet.PseudoJet()
@@ -82,4 +87,5 @@ def soft_drop(p4: np.ndarray, R0: float, z_cut: float = 0.1, beta: float = 0.0) 
         if min(pt1, pt2) / (pt1 + pt2) > z_cut * (first.delta_R(second) / R0) ** beta:
             break
         jet = first if pt1 >= pt2 else second
-    return _p4(jet)
+    keep[[pj.user_index() for pj in jet.constituents()]] = True
+    return keep

@@ -34,6 +34,8 @@ FEATURE_DTYPE = np.dtype([
     ("n_tries", np.int64),           # events generated to find this jet
 ])
 SOFT_DROP_Z_CUT = 0.1
+#: the dataset of the soft-drop groomed images in a jet file (generator.jets.groomed_image=true)
+GROOMED_IMAGES = "images_groomed"
 
 
 @dataclass
@@ -43,6 +45,7 @@ class JetRecord:
     image: np.ndarray
     label: int
     features: np.ndarray             # () of FEATURE_DTYPE
+    groomed: np.ndarray | None = None   # image of the soft-drop constituents (options.groomed_image)
 
 
 def matches(jet: Jet, parent: Parent, R: float) -> bool:
@@ -105,27 +108,34 @@ class JetGenerator:
             centre, second = (sub_rap[0], sub_phi[0]), (sub_rap[1], sub_phi[1])
         else:
             centre, second = (pt_rap_phi(jet.p4)[1][0], jet.phi), None
-        image = jet_image(jet.constituents, centre, second, o.pixels, o.image_half_width, o.rotate, o.flip,
-                          jet.pt_GeV if o.intensity == "pt_fraction" else 1.0)
+        unit = jet.pt_GeV if o.intensity == "pt_fraction" else 1.0
+        image = jet_image(jet.constituents, centre, second, o.pixels, o.image_half_width, o.rotate, o.flip, unit)
+        groomed = soft_drop(jet.constituents, o.R, SOFT_DROP_Z_CUT)
         row = np.zeros((), FEATURE_DTYPE)
         values = {"index": index, "pt_GeV": jet.pt_GeV, "eta": jet.eta, "phi": jet.phi,
                   "mass_GeV": invariant_mass(jet.constituents),
-                  "mass_sd_GeV": invariant_mass(soft_drop(jet.constituents, o.R, SOFT_DROP_Z_CUT)),
+                  "mass_sd_GeV": invariant_mass(jet.constituents[groomed]),
                   **substructure(jet.constituents, axes, o.R), "parent_pt_GeV": parent.pt_GeV, "n_tries": tries}
         for name, value in values.items():
             row[name] = value
-        return JetRecord(image, label, row)
+        groomed_image = (jet_image(jet.constituents, centre, second, o.pixels, o.image_half_width, o.rotate,
+                                   o.flip, unit, keep=groomed) if o.groomed_image else None)
+        return JetRecord(image, label, row, groomed_image)
 
 
 def generate_jets(options: JetOptions, seed: int, indices: Iterable[int], progress: bool = True
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Images (n, pixels, pixels) float32, labels (n,) int64 and the features table of the given indices."""
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Images (n, pixels, pixels) float32, labels (n,) int64, the features table of the given indices,
+    and the groomed images (n, pixels, pixels) when ``options.groomed_image`` (else None)."""
     indices = list(indices)
     generator = JetGenerator(options, seed)
     images = np.zeros((len(indices), options.pixels, options.pixels), np.float32)
+    groomed = np.zeros_like(images) if options.groomed_image else None
     labels = np.zeros(len(indices), np.int64)
     table = np.zeros(len(indices), FEATURE_DTYPE)
     for i, index in enumerate(tqdm(indices, desc="jets", unit="jet", disable=not progress, mininterval=0.5)):
         record = generator.jet(index)
         images[i], labels[i], table[i] = record.image, record.label, record.features
-    return images, labels, table
+        if groomed is not None:
+            groomed[i] = record.groomed
+    return images, labels, table, groomed

@@ -90,12 +90,14 @@ def pixelise(x: np.ndarray, y: np.ndarray, w: np.ndarray, pixels: int, half_widt
 
 def jet_image(constituents: np.ndarray, centre: tuple[float, float], second: tuple[float, float] | None,
               pixels: int = 20, half_width: float = 0.8, rotate: bool = True, flip: bool = True,
-              pt_unit_GeV: float = 1.0) -> np.ndarray:
+              pt_unit_GeV: float = 1.0, keep: np.ndarray | None = None) -> np.ndarray:
     """The preprocessed image of a jet's (n, 4) constituents.
 
     ``centre`` is the (rapidity, phi) the image is centred on; ``second`` the (rapidity, phi) of the
     second subjet, which is rotated straight down (None: the principal axis is, pointing to the side
     with more pT). Pixels hold pT / ``pt_unit_GeV`` (the jet pT gives the normalised image).
+    ``keep`` (bool per constituent) draws only those, placed as in the whole jet's image (the
+    groomed image, pixel for pixel aligned with the full one).
     """
     pt, rap, phi = pt_rap_phi(constituents)
     x, y = relative(rap, phi, *centre)
@@ -107,4 +109,5 @@ def jet_image(constituents: np.ndarray, centre: tuple[float, float], second: tup
         x, y = rotate_down(x, y, direction)
     if flip:
         x = flip_right(x, y, pt)
-    return pixelise(x, y, pt / pt_unit_GeV, pixels, half_width)
+    weight = pt / pt_unit_GeV if keep is None else np.where(keep, pt / pt_unit_GeV, 0.0)
+    return pixelise(x, y, weight, pixels, half_width)
