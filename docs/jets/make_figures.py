@@ -23,9 +23,12 @@ from argonet.eval.jets import TAGGERS, jet_classes
 from argonet.eval.metrics import roc_curve
 from argonet.io import JetImageChain
 from argonet.viz.jets import plot_features_by_class, plot_mass_by_class, plot_mean_images
-from argonet.viz.metrics import plot_roc, save_figure
+import matplotlib.pyplot as plt
+
+from argonet.viz.metrics import save_figure
 
 OUT = Path(__file__).parent
+TAGGER_TITLES = {"t_vs_qcd": "top vs QCD", "w_vs_qcd": "W vs QCD"}
 
 
 def sample_figures(pattern: str) -> None:
@@ -63,7 +66,7 @@ def read_predictions(path: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
 def run_results(runs: Path) -> None:
     """results.json, tagging.png and the confusion matrices of every evaluated run under ``runs``."""
-    results, curves, aucs = {}, {}, {}
+    results, curves = {}, {}
     for metrics_path in sorted(runs.glob("*/eval/metrics.json")):
         run = metrics_path.parent.parent.name
         report = json.loads(metrics_path.read_text())
@@ -78,16 +81,27 @@ def run_results(runs: Path) -> None:
             p_sig = probs[keep, index[signal]]
             score = p_sig / np.maximum(p_sig + probs[keep][:, [index[b] for b in backgrounds]].sum(1), 1e-300)
             eff_s, eff_b, _ = roc_curve(labels[keep] == index[signal], score)
-            curves[f"{run}: {tagger}"] = (eff_s, eff_b)
-            aucs[f"{run}: {tagger}"] = report["jet_tagging"][tagger]["auc"]
+            curves.setdefault(tagger, {})[run] = (eff_s, eff_b, report["jet_tagging"][tagger]["auc"])
         tag = report["jet_tagging"]
         print(f"| {run} | {report['accuracy']:.4f} | " + " | ".join(f"{report['auc'][c]:.3f}" for c in names) +
               f" | {tag['t_vs_qcd']['rejection']:.1f} | {tag['w_vs_qcd']['rejection']:.1f} |")
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
-    fig = plot_roc(curves, aucs, "top and W jets against QCD (g + q), test split")
-    fig.axes[0].set_xscale("log")
-    fig.axes[0].set_xlim(1e-3, 1)
-    save_figure(fig, str(OUT / "tagging.png"))
+    save_figure(tagging_figure(curves), str(OUT / "tagging.png"))
+
+
+def tagging_figure(curves: dict[str, dict[str, tuple]]) -> plt.Figure:
+    """One panel per tagger (t vs QCD, W vs QCD), one curve per run in the same colour in both panels."""
+    runs = sorted({run for by_run in curves.values() for run in by_run})
+    colours = dict(zip(runs, plt.get_cmap("tab10").colors))
+    fig, axes = plt.subplots(1, len(curves), figsize=(6.5 * len(curves), 5.5), squeeze=False)
+    for ax, (tagger, by_run) in zip(axes[0], curves.items()):
+        for run, (eff_s, eff_b, auc) in by_run.items():
+            ax.plot(eff_b, eff_s, color=colours[run], lw=1.5, label=f"{run} (AUC {auc:.3f})")
+        ax.set(xscale="log", xlim=(1e-3, 1), ylim=(0, 1), xlabel="background efficiency (g + q)",
+               ylabel="signal efficiency", title=f"{TAGGER_TITLES.get(tagger, tagger)} jets, test split")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+    return fig
 
 
 if __name__ == "__main__":
