@@ -31,7 +31,8 @@ class ModelConfig:
     ``num_classes`` and ``in_chans`` are normally None: they are then read from the dataset's
     metadata (classes, planes) when the task is built, so they are never typed in two places.
     ``options`` are further arguments of the model's builder (``jetcnn``'s ``width``, ``hidden``,
-    ``drop_rate``); they are stored in checkpoints, so evaluation rebuilds the same network. ``weights`` initialises a backbone for transfer learning (a torchvision state-dict file or a
+    ``drop_rate``); they are stored in checkpoints, so evaluation rebuilds the same network.
+    ``weights`` initialises a backbone for transfer learning (a torchvision state-dict file or a
     torchvision weight name such as IMAGENET1K_V1): the first convolution adapts to ``in_chans``
     and the head is new when the class count differs. ``checkpoint`` continues from an argonet
     checkpoint, which must match the model unless ``replace_head`` allows a new head.

@@ -315,11 +315,11 @@ def write_jet_images(path: str | os.PathLike, images: np.ndarray, labels: np.nda
     out = AtomicPath(path, overwrite)
     try:
         with h5py.File(out.tmp, "w") as h5:
-            chunk = (max(1, min(len(images), 16)), *images.shape[1:])     # small: training reads jets at random
+            # small chunks (training reads jets at random); an empty file has nothing to chunk
+            storage = (dict(chunks=(min(len(images), 16), *images.shape[1:]), compression="gzip", compression_opts=1)
+                       if len(images) else {})
             for name, data in {"images": images, **extra}.items():
-                h5.create_dataset(name, data=data, chunks=chunk if len(images) else None,
-                                  compression="gzip" if len(images) else None,
-                                  compression_opts=1 if len(images) else None)
+                h5.create_dataset(name, data=data, **storage)
             h5.create_dataset("labels", data=labels)
             if table is not None:
                 h5.create_dataset("features", data=table)
