@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from argonet.errors import ConfigError
-from argonet.models.classifiers import FeatureHead
+from argonet.models.classifiers import FeatureHead, ResNetViewsClassifier
 from argonet.models.registry import get_model, list_models
 
 # the image classifiers with the transfer-learning interface (forward_features / forward_head / reset_classifier)
@@ -81,7 +81,7 @@ def test_input_channels(name, in_chans):
     model = get_model(name, num_classes=2, in_chans=in_chans).eval()
     assert model.in_chans == in_chans
     conv = model.get_submodule(model.first_conv)
-    assert conv.in_channels == in_chans
+    assert conv.in_channels == (1 if isinstance(model, ResNetViewsClassifier) else in_chans)
     assert model(torch.randn(2, in_chans, SIZE, SIZE)).shape == (2, 2)
 
 
@@ -98,3 +98,22 @@ def test_smallcnn_is_small():
     n = sum(p.numel() for p in get_model("smallcnn", num_classes=3).parameters())
     assert 1e5 < n < 5e5
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in get_model("smallcnn", norm="none").modules())
+
+
+def test_views_model_runs_each_view_through_one_backbone():
+    """resnet18-views: pooled features are the per-view features side by side, so swapping two views
+    swaps their feature blocks, and one view's features do not depend on the other views."""
+    torch.manual_seed(0)
+    model = get_model("resnet18-views", num_classes=4, in_chans=3).eval()
+    assert model.num_features == 3 * 512 and model.fc.in_features == 3 * 512
+    x = torch.randn(2, 3, SIZE, SIZE)
+    with torch.no_grad():
+        pooled = model.forward_head(model.forward_features(x), pre_logits=True).reshape(2, 3, 512)
+        swapped = model.forward_head(model.forward_features(x[:, [2, 1, 0]]), pre_logits=True).reshape(2, 3, 512)
+        x[:, 1:] = 0
+        alone = model.forward_head(model.forward_features(x), pre_logits=True).reshape(2, 3, 512)
+    torch.testing.assert_close(swapped, pooled[:, [2, 1, 0]])
+    torch.testing.assert_close(alone[:, 0], pooled[:, 0])
+    assert not torch.allclose(pooled[:, 0], pooled[:, 1])
+    with pytest.raises(ValueError, match=r"expected \(N, 3, H, W\) images, one channel per view; got \(2, 2, 32, 32\)"):
+        model(torch.randn(2, 2, SIZE, SIZE))

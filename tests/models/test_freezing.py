@@ -116,3 +116,12 @@ def test_eval_mode_restores_each_module_including_frozen_batch_norm():
     with eval_mode(model):
         assert not any(m.training for m in model.modules())
     assert {name: m.training for name, m in model.named_modules()} == before
+
+
+def test_views_checkpoint_with_other_view_count_names_the_head():
+    old = get_model("resnet18-views", num_classes=4, in_chans=3).state_dict()
+    with pytest.raises(ConfigError, match=r"does not fit ResNetViewsClassifier: fc.weight is \(4, 1536\) there, "
+                                          r"\(4, 512\) in the model"):
+        check_compatible(get_model("resnet18-views", num_classes=4, in_chans=1), old)
+    skip = check_compatible(get_model("resnet18-views", num_classes=2, in_chans=1), old, replace_head=True)
+    assert skip == ["fc.weight", "fc.bias"]   # a new head on the shared backbone

@@ -16,6 +16,7 @@ TRANSFER_MODELS = list_models(module="argonet.models.classifiers")
 from argonet.models.weights import adapt_input_conv
 
 RESNET18_FILE = "resnet18-f37072fd.pth"   # torchvision's IMAGENET1K_V1 file name
+WEIGHT_FILE_ARCH = {"resnet18-views": "resnet18"}   # models that load another architecture's weight files
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_adapted_filters_keep_their_sum_over_inputs(in_chans):
 @pytest.mark.parametrize("name", TRANSFER_MODELS)
 def test_local_file_loads_with_adapted_first_conv_and_new_head(name, tmp_path):
     torch.manual_seed(1)
-    source = get_model(name, num_classes=1000, in_chans=3)
+    source = get_model(WEIGHT_FILE_ARCH.get(name, name), num_classes=1000, in_chans=3)
     path = tmp_path / f"{name}.pth"
     torch.save(source.state_dict(), path)
     model = get_model(name, num_classes=4, in_chans=1, weights=str(path))

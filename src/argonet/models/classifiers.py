@@ -15,7 +15,8 @@ adapts to the number of wire planes) and ``classifier_name`` (the head module). 
 says whether pretrained weights were loaded.
 
 The ResNets and GoogLeNet are torchvision's architectures, wrapped: their parameter names are
-torchvision's, so torchvision weight files load unchanged. ``smallcnn`` is a 0.3 M-parameter
+torchvision's, so torchvision weight files load unchanged. ``resnet18-views`` runs one ResNet-18 on
+each wire plane separately and joins them after pooling. ``smallcnn`` is a 0.3 M-parameter
 network for quick CPU runs and tests.
 """
 
@@ -109,6 +110,34 @@ class ResNetClassifier(ClassifierMixin, ResNet):
     def group_matcher(self) -> dict[str, str]:
         """stem, layer1..layer4, head."""
         return {"stem": r"^(conv1|bn1)\.", **{f"layer{i}": rf"^layer{i}\." for i in range(1, 5)}, "head": r"^fc\."}
+
+
+class ResNetViewsClassifier(ResNetClassifier):
+    """One ResNet shared by every wire plane, merged late, in the spirit of the NOvA and DUNE CVNs
+    (which process the views apart): the views are different wire planes, so a pixel of one view has
+    no partner at the same place in another and only the late, pooled features are combined.
+
+    Each of the ``in_chans`` views runs through the same single-channel backbone; the feature maps
+    are stacked view after view along channels (``num_features`` = views x 512 x expansion), so the
+    pooled features are the per-view features side by side and the head sees which view is which.
+    Parameter names are torchvision's, so its weight files load (first convolution summed to one
+    channel). Costs ``in_chans`` times a one-channel ResNet; all views must have the same size.
+    """
+
+    def __init__(self, block: type[BasicBlock | Bottleneck], layers: list[int], num_classes: int = 1000,
+                 in_chans: int = 3, drop_rate: float = 0.0):
+        _check_widths(num_classes, in_chans)
+        super().__init__(block, layers, num_classes, 1, drop_rate)
+        self.in_chans, self.num_features = in_chans, in_chans * 512 * block.expansion
+        self.reset_classifier(num_classes)
+
+    def forward_features(self, x: Tensor) -> Tensor:
+        """Feature map (N, views x 512 x expansion, H/32, W/32): the views' maps, view after view."""
+        if x.ndim != 4 or x.shape[1] != self.in_chans:
+            raise ValueError(f"expected (N, {self.in_chans}, H, W) images, one channel per view; got {tuple(x.shape)}")
+        n, views = x.shape[:2]
+        features = super().forward_features(x.reshape(n * views, 1, *x.shape[2:]))
+        return features.reshape(n, views * features.shape[1], *features.shape[2:])
 
 
 class GoogLeNetClassifier(ClassifierMixin, GoogLeNet):
@@ -236,6 +265,14 @@ def resnet50(num_classes: int = 1000, in_chans: int = 3, weights: str | None = N
              drop_rate: float = 0.0) -> ResNetClassifier:
     """ResNet-50 (bottleneck blocks 3-4-6-3): 25.6 M parameters, 2048 features."""
     return _finish(ResNetClassifier(Bottleneck, [3, 4, 6, 3], num_classes, in_chans, drop_rate), "resnet50", weights)
+
+
+@register_model("resnet18-views")
+def resnet18_views(num_classes: int = 1000, in_chans: int = 3, weights: str | None = None,
+                   drop_rate: float = 0.0) -> ResNetViewsClassifier:
+    """ResNet-18 shared by the views, merged after pooling (CVN style): 11.2 M parameters, 512 features per view."""
+    model = ResNetViewsClassifier(BasicBlock, [2, 2, 2, 2], num_classes, in_chans, drop_rate)
+    return _finish(model, "resnet18", weights)
 
 
 @register_model()

@@ -106,7 +106,8 @@ def check_compatible(model: nn.Module, state: Mapping[str, Tensor], replace_head
     skip: list[str] = []
     head = getattr(model, "classifier_name", None)
     head_weight = f"{head}.weight"
-    if head and head_weight in state and head_weight in own and state[head_weight].shape != own[head_weight].shape:
+    if (head and head_weight in state and head_weight in own and state[head_weight].ndim == 2
+            and state[head_weight].shape[0] != own[head_weight].shape[0]):
         if not replace_head:
             raise ConfigError("model.num_classes", f"checkpoint has {state[head_weight].shape[0]} classes, model "
                               f"has {own[head_weight].shape[0]}; pass model.replace_head=true to train a new head")
