@@ -124,3 +124,31 @@ def test_display_shows_charge_truth_and_prediction_rows(checkpoint, sample_path,
     assert rows_both > 1.3 * rows_plain                         # a third row of panels: the predicted labels
     assert main(["display", *common, "prediction=no_such_product"]) == 2
     assert "no_such_product" in capsys.readouterr().err
+
+
+def test_logit_offsets_move_the_decision(checkpoint, sample_path, tmp_path, capsys):
+    offsets = [0.0, 0.5, -2.0]
+    output = tmp_path / "shifted.h5"
+    base = ["inference", f"checkpoint={checkpoint}", f"data.file={sample_path}", "device=cpu", "progress=false"]
+    assert main([*base, f"output={output}", f"logit_offsets=[{','.join(map(str, offsets))}]"]) == 0
+    dataset = SegmentationDataset(sample_path, downsample=(16, 16), normalise="log1p")
+    batch = dataset.read_batch(range(len(dataset)))
+    model = load_segmenter(read_checkpoint(checkpoint), str(checkpoint), dataset.in_channels)
+    with torch.inference_mode():
+        logits = model(batch["image"])
+    shifted = (logits + torch.tensor(offsets).view(1, 1, 3, 1, 1)).argmax(2).numpy()
+    assert not np.array_equal(shifted, logits.argmax(2).numpy())        # the offsets change some pixels
+    with Larcv3File(output) as f, Larcv3File(sample_path) as src:
+        for entry in range(len(f)):
+            for plane, (pred, charge) in enumerate(zip(f.sparse2d("argonet_prediction", entry),
+                                                       src.sparse2d("sbndwire", entry))):
+                wire, tick = np.divmod(charge.index.astype(np.int64), 1280)
+                assert np.array_equal(pred.value, shifted[entry, plane, wire // 16, tick // 16].astype(np.float32))
+    report = json.loads(output.with_name("shifted.metrics.json").read_text())
+    assert report["logit_offsets"] == offsets
+    assert main([*base, f"output={tmp_path / 'bad.h5'}", "logit_offsets=[0,1]"]) == 2
+    err = capsys.readouterr().err
+    assert "logit_offsets: needs one value per class ['background', 'cosmic', 'neutrino'], got 2" in err
+    assert not (tmp_path / "bad.h5").exists()
+    assert main([*base, f"output={tmp_path / 'bad.h5'}", "logit_offsets=[0,1,nan]"]) == 2
+    assert "logit_offsets: must be finite numbers" in capsys.readouterr().err

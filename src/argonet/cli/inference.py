@@ -149,13 +149,19 @@ def run(cfg: InferenceConfig) -> dict[str, Any]:
     loader = build_loader(dataset, data, train=False, batch_size=cfg.batch_size, rank=0, world_size=1)
     stored = np.asarray(data.label_values, dtype=np.float32)
     n_classes = len(state["class_names"])
+    offsets = None
+    if cfg.logit_offsets is not None:
+        if len(cfg.logit_offsets) != n_classes:
+            raise ConfigError("logit_offsets", f"needs one value per class {state['class_names']}, "
+                              f"got {len(cfg.logit_offsets)}")
+        offsets = torch.tensor(cfg.logit_offsets, dtype=torch.float32)
     counts, start = [], time.perf_counter()
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.") as tmp, \
             Larcv3File(source) as f, Larcv3Writer(Path(tmp) / "predictions.h5") as writer:
         event_ids = f.event_ids
         for batch in tqdm(loader, total=len(loader), desc="inference", unit="batch", disable=not cfg.progress):
             with precision.autocast():
-                predicted = predict_labels(model, batch["image"].to(device))
+                predicted = predict_labels(model, batch["image"].to(device), offsets)
             if has_truth:
                 counts.append(confusion_counts(predicted, batch["label"].to(device), n_classes).cpu())
             predicted = predicted.cpu().numpy()
@@ -170,7 +176,8 @@ def run(cfg: InferenceConfig) -> dict[str, Any]:
         copy_with_products(source, writer.path, output, cfg.overwrite)
     report: dict[str, Any] = {
         "argonet_version": __version__, "checkpoint": str(cfg.checkpoint), "file": str(source),
-        "output": str(output), "producer": cfg.producer, "n_events": len(dataset),
+        "output": str(output), "producer": cfg.producer, "logit_offsets": cfg.logit_offsets,
+        "n_events": len(dataset),
         "image_shape": [dataset.in_channels, *dataset.image_shape], "downsample": list(dataset.factors),
         "device": precision.describe(), "seconds": seconds, "events_per_s": len(dataset) / seconds,
         "truth": has_truth}

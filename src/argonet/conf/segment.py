@@ -94,6 +94,10 @@ class InferenceConfig:
     normalisation, label producer and numbering). Predictions hold the input's charge pixels, the
     label of each being the prediction of the down-sampled pixel it falls in, stored with the
     same numbering as the truth labels (``data.label_values``).
+
+    ``logit_offsets`` moves the decision without retraining: a class balance in the loss (the
+    neutrino weight of ``light``) favours the rare class, and e.g. ``[0,0,-1]`` takes back part of
+    that; choose offsets on events that are not the ones reported.
     """
 
     task: str = "segment"
@@ -102,6 +106,7 @@ class InferenceConfig:
     output: str | None = None              # default: <input stem>_inference.h5 beside the input
     metrics: str | None = None             # default: <output stem>.metrics.json
     producer: str = "argonet_prediction"   # sparse2d producer of the predicted labels
+    logit_offsets: list[float] | None = None   # one per class, added to the logits before the argmax
     batch_size: int = 4
     device: str = "auto"
     amp: str = "off"                       # off | auto | bf16 | fp16 (autocast of the forward pass)
@@ -114,6 +119,9 @@ class InferenceConfig:
         _check(self.batch_size >= 1, "batch_size", f"must be >= 1 (got {self.batch_size})")
         _check(self.device in DEVICES, "device", f"unknown device {self.device!r}", DEVICES)
         _check(self.amp in AMP_MODES, "amp", f"unknown mode {self.amp!r}", AMP_MODES)
+        if self.logit_offsets is not None:
+            _check(all(math.isfinite(v) for v in self.logit_offsets), "logit_offsets",
+                   f"must be finite numbers (got {self.logit_offsets})")
 
     def require_checkpoint(self) -> str:
         """The checkpoint path; ConfigError when none was given."""

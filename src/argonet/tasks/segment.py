@@ -126,6 +126,10 @@ class SegmentTask:
 
 
 @torch.inference_mode()
-def predict_labels(model: nn.Module, image: Tensor) -> Tensor:
-    """Most probable class of every pixel, (B, P, H, W) uint8, of a (B, P, H, W) image."""
-    return model(image).argmax(2).to(torch.uint8)
+def predict_labels(model: nn.Module, image: Tensor, logit_offsets: Tensor | None = None) -> Tensor:
+    """Most probable class of every pixel, (B, P, H, W) uint8, of a (B, P, H, W) image; ``logit_offsets``
+    (K,) are added to the class logits first (a decision threshold)."""
+    logits = model(image)
+    if logit_offsets is not None:
+        logits = logits.float() + logit_offsets.to(logits.device).view(1, 1, -1, 1, 1)
+    return logits.argmax(2).to(torch.uint8)
