@@ -52,6 +52,7 @@ def test_local_file_loads_with_adapted_first_conv_and_new_head(name, tmp_path):
     path = tmp_path / f"{name}.pth"
     torch.save(source.state_dict(), path)
     model = get_model(name, num_classes=4, in_chans=1, weights=str(path))
+    assert model.load_report.startswith(name)
     assert "loaded pretrained weights" in model.load_report and "adapted from 3 to 1" in model.load_report
     assert "new 4-class head" in model.load_report
     key = f"{model.first_conv}.weight"

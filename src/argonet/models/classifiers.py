@@ -235,13 +235,14 @@ class FeatureHead(nn.Module):
         return self.module.forward_head(features)
 
 
-def _finish(model: nn.Module, arch: str, weights: str | None) -> nn.Module:
-    """Load pretrained weights if asked and record (and log) where the weights came from."""
+def _finish(model: nn.Module, arch: str, weights: str | None, name: str | None = None) -> nn.Module:
+    """Load pretrained weights (``arch``'s files) if asked and record (and log) where the weights came
+    from; ``name`` is the registered name where it differs from ``arch``."""
     if weights is None:
         n_params = sum(p.numel() for p in model.parameters())
-        model.load_report = f"{arch}: from scratch (random initialisation, {n_params / 1e6:.2f} M parameters)"
+        model.load_report = f"{name or arch}: from scratch (random initialisation, {n_params / 1e6:.2f} M parameters)"
     else:
-        model.load_report = load_pretrained(model, arch, weights)
+        model.load_report = (f"{name}, " if name else "") + load_pretrained(model, arch, weights)
     log.info(model.load_report)
     return model
 
@@ -272,7 +273,7 @@ def resnet18_views(num_classes: int = 1000, in_chans: int = 3, weights: str | No
                    drop_rate: float = 0.0) -> ResNetViewsClassifier:
     """ResNet-18 shared by the views, merged after pooling (CVN style): 11.2 M parameters, 512 features per view."""
     model = ResNetViewsClassifier(BasicBlock, [2, 2, 2, 2], num_classes, in_chans, drop_rate)
-    return _finish(model, "resnet18", weights)
+    return _finish(model, "resnet18", weights, name="resnet18-views")
 
 
 @register_model()
