@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).parents[1] / "src" / "argonet"
-ORDER = ["conf", "sim", "io", "data", "models", "eval", "tasks", "train", "cli"]
+ORDER = ["conf", "sim", "io", "data", "models", "eval", "tasks", "train", "recipes", "serve", "cli"]
 SHARED = {"errors", "units", "event", "__init__"}
 NO_TORCH = {"conf", "sim", "io"}
 

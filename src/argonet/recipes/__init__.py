@@ -1,0 +1,1 @@
+"""Recipes and studies: multi-step workflows built from the library (transfer, sim-to-real, reports, scans)."""

@@ -1,0 +1,1 @@
+"""The web front end (``argonet serve``): run index, job queue, pages and JSON API."""
