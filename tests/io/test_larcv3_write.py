@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import h5py
 import numpy as np
@@ -42,7 +41,7 @@ def test_tables_have_the_larcv3_layout(sample_path, tmp_path, make_events):
         for f in (a, b):
             seen = []
 
-            def check(name, obj):
+            def check(name, obj, seen=seen):
                 if not isinstance(obj, h5py.Dataset) or name.startswith("argonet"):
                     return
                 table = name.rsplit("/", 1)[-1]
@@ -184,12 +183,10 @@ def test_killed_writer_leaves_nothing_under_the_final_name(tmp_path):
     assert [p.name.endswith(".part") for p in tmp_path.iterdir()] == [True]   # only the temporary file
 
 
-def test_writing_a_thousand_small_events_is_fast(tmp_path, make_events):
+def test_a_thousand_small_events_round_trip(tmp_path, make_events):
+    # the writing speed is measured by benchmarks/bench_write.py, beside plain h5py
     events = make_events(1000, pixels=100, n_particles=5)
-    start = time.perf_counter()
     write_events(tmp_path / "many.h5", events)
-    seconds = time.perf_counter() - start
-    assert seconds < 5.0, f"{seconds:.2f} s for 1000 events"
     with Larcv3File(tmp_path / "many.h5") as f:
         assert len(f) == 1000 and np.array_equal(f.sparse2d("sbndwire", 999)[2].value, events[999].charge[2].value)
 
