@@ -116,3 +116,21 @@ def test_worker_batches_equal_main_process_batches(events_file):
     assert len(in_workers) == len(in_process) == 4
     for got, expected in zip(in_workers, in_process):
         assert torch.equal(got["image"], expected["image"]) and torch.equal(got["label"], expected["label"])
+
+
+def test_a_nan_charge_never_reaches_the_dense_batch(tmp_path, rng, helpers):
+    import h5py
+
+    from argonet.errors import FormatError
+
+    path = helpers.write(tmp_path / "nan.h5", [helpers.random_event(rng) for _ in range(4)])
+    with h5py.File(path, "r+") as h5:
+        voxels = h5["Data/sparse2d_sbndwire_group/voxels"]
+        row = int(h5["Data/sparse2d_sbndwire_group/voxel_extents"][3 * 3]["first"])   # event 3, plane 0
+        voxel = voxels[row]
+        voxel["value"] = np.nan
+        voxels[row] = voxel
+    dataset = SegmentationDataset(path)
+    assert np.isfinite(dataset.read_batch([0, 1, 2])["image"].numpy()).all()
+    with pytest.raises(FormatError, match=r"nan\.h5.*'sparse2d/sbndwire'.*event 3: non-finite value nan"):
+        dataset.read_batch([2, 3])

@@ -118,13 +118,31 @@ def meta_columns(rows: np.ndarray, where: dict) -> tuple[np.ndarray, np.ndarray,
 
 
 def voxel_columns(voxels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(id uint64, value float32) of voxel rows: views into the rows when the file has those dtypes."""
+    """(id uint64, value float32) of voxel rows: views into the rows when the file has those dtypes.
+
+    Value tables of another float width are converted explicitly: float16 widens to float32
+    exactly; float64 rounds to the nearest float32 (beyond float32's range it becomes infinite,
+    which ``refuse_non_finite`` then refuses).
+    """
     index, value = voxels["id"], voxels["value"]
     if index.dtype != np.uint64:
         index = index.astype(np.uint64)
     if value.dtype != np.float32:
         value = value.astype(np.float32)
     return index, value
+
+
+def refuse_non_finite(value: np.ndarray, where: dict, voxel_offsets: np.ndarray, event_offsets: np.ndarray,
+                      start: int) -> None:
+    """FormatError naming the event and projection of the first NaN or infinite voxel value."""
+    if np.isfinite(np.add.reduce(value, dtype=np.float64)):      # float32 sums cannot overflow float64
+        return
+    bad = int(np.flatnonzero(~np.isfinite(value))[0])
+    row = int(np.searchsorted(voxel_offsets, bad, side="right")) - 1
+    entry = int(np.searchsorted(event_offsets, row, side="right")) - 1
+    raise FormatError(f"non-finite value {float(value[bad])} in projection {row - int(event_offsets[entry])} "
+                      f"(voxel {bad - int(voxel_offsets[row])}); charge values must be finite numbers",
+                      file=where["file"], product=where["product"], event=start + entry)
 
 
 @dataclass

@@ -20,7 +20,8 @@ from argonet.errors import FormatError
 from argonet.event import PARTICLE_DTYPE, Event, ImageMeta, SparseImage, Truth
 from argonet.io import larcv3_layout as L
 from argonet.io.h5handle import LazyH5File
-from argonet.io.larcv3_batch import BlockCache, SparseBatch, meta_columns, read_rows, voxel_columns
+from argonet.io.larcv3_batch import (BlockCache, SparseBatch, meta_columns, read_rows, refuse_non_finite,
+                                     voxel_columns)
 
 CHUNK_CACHE_BYTES = 16 << 20      # HDF5 chunk cache per open file
 MAX_COMPRESSION_RATIO = 1100      # deflate cannot shrink data more than ~1032:1 (zlib technical notes)
@@ -173,6 +174,7 @@ class Larcv3File(LazyH5File):
             voxels, voxel_offsets = read_rows(tables.payload, rows["first"], rows["N"], where)
             projection_id, shape, size_cm, origin_cm = meta_columns(metas, where)
             index, value = voxel_columns(voxels)
+            refuse_non_finite(value, where, voxel_offsets, event_offsets, start)
             filled = np.flatnonzero(np.diff(voxel_offsets) > 0)
             n_pixels = np.prod(shape[filled].astype(np.float64), axis=1)
             if len(filled) and bool(np.any(index[voxel_offsets[filled + 1] - 1] >= n_pixels)):
@@ -238,6 +240,7 @@ class Larcv3File(LazyH5File):
             voxels, voxel_offsets = read_rows(tables.payload, clusters["first"], clusters["N"], where)
             columns = meta_columns(metas, where)
             index, value = voxel_columns(voxels)
+            refuse_non_finite(value, where, voxel_offsets[cluster_offsets], np.array([0, len(projections)]), entry)
             out = []
             for p in range(len(projections)):
                 meta = L.make_meta(*(column[p] for column in columns))

@@ -155,11 +155,13 @@ class _ParticleBuffer(_Buffer):
 
 
 def _voxels(image: SparseImage, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """A projection's ids (uint64) and values (float32) in increasing id; DataError on bad ids."""
+    """A projection's ids (uint64) and values (float32) in increasing id; DataError on bad ids or values."""
     index = np.asarray(image.index).astype(np.uint64, copy=False)
     value = np.asarray(image.value).astype(np.float32, copy=False)
     if index.shape != value.shape or index.ndim != 1:
         raise DataError(f"{what}: index and value must be 1-D of equal length, got {index.shape} and {value.shape}")
+    if not bool(np.isfinite(value).all()):
+        raise DataError(f"{what}: non-finite value {float(value[~np.isfinite(value)][0])}; values must be finite")
     if len(index) > 1 and not bool((index[1:] > index[:-1]).all()):
         order = np.argsort(index, kind="stable")
         index, value = index[order], value[order]
