@@ -37,6 +37,16 @@ def test_same_seed_gives_identical_files(tmp_path):
     assert any(not np.array_equal(da[n], dc[n]) for n in da if "voxels" in n)
 
 
+def test_same_seed_and_configuration_give_byte_identical_files(tmp_path, monkeypatch):
+    files = []
+    for run in ("first", "second"):                 # the same command, output=e.h5, in two folders
+        (tmp_path / run).mkdir()
+        monkeypatch.chdir(tmp_path / run)
+        assert main(["simulate", *SMALL, "n_events=2", "seed=11", "output=e.h5"]) == 0
+        files.append((tmp_path / run / "e.h5").read_bytes())
+    assert files[0] == files[1]
+
+
 def test_shards_reassemble_the_unsharded_sample(tmp_path):
     whole = tmp_path / "whole.h5"
     assert main(["simulate", *SMALL, f"output={whole}"]) == 0

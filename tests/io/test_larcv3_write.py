@@ -55,6 +55,16 @@ def test_tables_have_the_larcv3_layout(sample_path, tmp_path, make_events):
             assert "Events/event_id" in seen and len(seen) >= 9
 
 
+def test_same_events_give_byte_identical_files(tmp_path, make_events):
+    # padding bytes of the voxel rows are zeroed and no timestamps are stored
+    attrs = {"argonet_config": "seed: 3\n"}
+    first = write_events(tmp_path / "a.h5", make_events(3, seed=2), attrs=attrs)
+    with h5py.File(first) as h5:
+        assert h5["Data/sparse2d_sbndwire_group/voxels"].dtype.itemsize == 16       # 4 padding bytes per row
+    second = write_events(tmp_path / "b.h5", make_events(3, seed=2), attrs=attrs)
+    assert first.read_bytes() == second.read_bytes()
+
+
 def test_events_round_trip(tmp_path, make_events):
     events = make_events(5, seed=4)
     events[3].truth = None

@@ -32,7 +32,8 @@ def _append(group: h5py.Group, name: str, rows: np.ndarray, compression: str | N
     if name not in group:
         chunk = CHUNK_ROWS.get(name, DEFAULT_CHUNK_ROWS)
         options = {"compression": "gzip", "compression_opts": 1} if compression == "gzip" else {}
-        group.create_dataset(name, shape=(0,), dtype=rows.dtype, chunks=(chunk,), maxshape=(None,), **options)
+        group.create_dataset(name, shape=(0,), dtype=rows.dtype, chunks=(chunk,), maxshape=(None,),
+                             track_times=False, **options)          # no timestamps: same events, same bytes
     dataset = group[name]
     start = dataset.shape[0]
     if len(rows):
@@ -103,7 +104,7 @@ class _ImageBuffer(_Buffer):
         _append(group, "image_meta", L.meta_rows(self.metas), compression)
         values = _concat(self.value, np.float32)
         if self.product_type == "sparse2d":
-            payload = np.empty(len(values), L.VOXEL_DTYPE)
+            payload = np.zeros(len(values), L.VOXEL_DTYPE)   # zeroed padding: same bytes each run
             payload["id"], payload["value"] = _concat(self.index, np.uint64), values
         else:
             payload = values
