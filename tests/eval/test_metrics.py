@@ -67,3 +67,20 @@ def test_roc_ties_move_together_and_random_scores_give_half():
 def test_roc_needs_both_classes():
     with pytest.raises(DataError, match="signal and background"):
         m.roc_curve([1, 1], [0.2, 0.3])
+
+
+def test_confusion_roc_and_auc_agree_with_scikit_learn():
+    # an independent implementation as a second check of the hand-written ones (tied scores included)
+    from sklearn import metrics as sk
+
+    rng = np.random.default_rng(3)
+    target, predicted = rng.integers(0, 4, 500), rng.integers(0, 4, 500)
+    assert np.array_equal(m.confusion_matrix(target, predicted, 4),
+                          sk.confusion_matrix(target, predicted, labels=range(4)))
+    is_signal = rng.random(400) < 0.3
+    score = np.round(rng.random(400) + 0.3 * is_signal, 2)              # rounding makes ties
+    sig_eff, bkg_eff, thresholds = m.roc_curve(is_signal, score)
+    fpr, tpr, sk_thresholds = sk.roc_curve(is_signal, score, drop_intermediate=False)
+    assert np.allclose(sig_eff, tpr, rtol=0, atol=1e-15) and np.allclose(bkg_eff, fpr, rtol=0, atol=1e-15)
+    assert np.array_equal(thresholds[1:], sk_thresholds[1:])
+    assert m.auc(sig_eff, bkg_eff) == pytest.approx(sk.roc_auc_score(is_signal, score), abs=1e-12)

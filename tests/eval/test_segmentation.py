@@ -7,7 +7,7 @@ import pytest
 
 from argonet.errors import DataError
 from argonet.eval.segmentation import (class_iou, confusion_per_image, flat_metrics, non_background_accuracy,
-                                       pixel_accuracy, summarise)
+                                       pixel_accuracy, plane_metrics, summarise)
 
 # one event, two planes of 2 x 4 pixels (0 background, 1 cosmic, 2 neutrino)
 TRUE = np.array([[[[0, 0, 1, 1], [2, 2, 0, 0]],
@@ -56,7 +56,12 @@ def test_summary_means_over_events_per_plane_and_over_planes():
     assert u["cosmic_iou"] == pytest.approx((1 / 3 + 1 / 2) / 2)
     assert u["neutrino_iou"] == pytest.approx((1 / 3 + 1.0) / 2)
     assert u["accuracy"] == pytest.approx((4 / 8 + 7 / 8) / 2)
-    assert u["miou"] == pytest.approx((u["cosmic_iou"] + u["neutrino_iou"]) / 2)
+    assert u["miou_absent_as_1"] == pytest.approx((u["cosmic_iou"] + u["neutrino_iou"]) / 2)
+    # over present classes: event 0 has both (1/3, 1/3), event 1 only cosmic (1/2); the absent neutrino
+    # is not counted as 1
+    assert u["miou"] == pytest.approx((1 / 3 + 1 / 2) / 2) and u["miou"] < u["miou_absent_as_1"]
+    # plane Y holds cosmics only, all found, in both events: 1 both ways
+    assert report["planes"]["Y"]["miou"] == report["planes"]["Y"]["miou_absent_as_1"] == 1.0
     assert report["planes"]["Y"]["cosmic_iou"] == 1.0
     assert report["average"]["cosmic_iou"] == pytest.approx((u["cosmic_iou"] + 1.0) / 2)
     # pooled over events: plane U cosmic, TP 1 + 1, FP 1 + 0, FN 1 + 1
@@ -67,3 +72,18 @@ def test_summary_means_over_events_per_plane_and_over_planes():
     assert flat["cosmic_iou"] == report["average"]["cosmic_iou"] and flat["U_neutrino_iou"] == u["neutrino_iou"]
     with pytest.raises(DataError, match="confusion counts"):
         summarise(cm[0], CLASSES)
+
+
+def test_miou_over_present_classes_skips_images_with_neither_class():
+    empty = np.zeros((1, 1, 2, 2), np.int64)                   # background only, predicted as such
+    half = empty.copy()
+    half[0, 0, 0, :] = 1                                       # two cosmic pixels, one found
+    half_pred = half.copy()
+    half_pred[0, 0, 0, 0] = 0
+    cm = confusion_per_image(np.concatenate([empty, half]), np.concatenate([empty, half_pred]), 3)
+    per_image = plane_metrics(cm)
+    assert np.isnan(per_image["miou"][0, 0]) and per_image["miou_absent_as_1"][0, 0] == 1.0
+    assert per_image["miou"][1, 0] == pytest.approx(0.5) and per_image["miou_absent_as_1"][1, 0] == pytest.approx(0.75)
+    report = summarise(cm, CLASSES)
+    assert report["average"]["miou"] == pytest.approx(0.5)
+    assert report["average"]["miou_absent_as_1"] == pytest.approx((1.0 + 0.75) / 2)

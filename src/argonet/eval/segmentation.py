@@ -10,6 +10,11 @@ Everything derives from the pixel confusion matrix of each image (one event, one
 - IoU of class c: |pred = c and true = c| / |pred = c or true = c|; an image where c is neither
   present nor predicted counts as 1 (CosmicTagger's convention, so that events without a
   neutrino on a plane do not pull the mean down).
+- mIoU, reported both ways: ``miou`` is the mean of the cosmic and neutrino IoU over the classes
+  present (true or predicted) in the image, an image with neither being left out; and
+  ``miou_absent_as_1`` is CosmicTagger's, where an absent class scores 1. The second is higher
+  whenever planes lack a class (a plane without neutrino and a cosmic IoU of 0.5 gives 0.75
+  against 0.5), so compare like with like.
 
 Per-plane figures are means over images; ``average`` is the mean over planes. The pooled
 confusion matrix (pixels of all images summed) and its IoU are reported beside them.
@@ -25,7 +30,7 @@ from argonet.errors import DataError
 from argonet.eval.metrics import iou
 
 BACKGROUND, COSMIC, NEUTRINO = 0, 1, 2
-METRICS = ("accuracy", "non_bkg_accuracy", "cosmic_iou", "neutrino_iou", "miou")
+METRICS = ("accuracy", "non_bkg_accuracy", "cosmic_iou", "neutrino_iou", "miou", "miou_absent_as_1")
 
 
 def confusion_per_image(target: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
@@ -76,17 +81,21 @@ def _mean(values: np.ndarray) -> float | None:
 
 
 def plane_metrics(cm: np.ndarray) -> dict[str, np.ndarray]:
-    """Per image (N, P) arrays of the four CosmicTagger metrics and mIoU (mean of cosmic and neutrino IoU)."""
+    """Per image (N, P) arrays of the four CosmicTagger metrics and mIoU both ways (see the module notes)."""
     cosmic, neutrino = class_iou(cm, COSMIC), class_iou(cm, NEUTRINO)
+    present = np.stack([class_iou(cm, COSMIC, np.nan), class_iou(cm, NEUTRINO, np.nan)])
+    counted = np.isfinite(present).sum(0)
+    miou = _ratio(np.nansum(present, axis=0), counted, np.nan)
     return {"accuracy": pixel_accuracy(cm), "non_bkg_accuracy": non_background_accuracy(cm),
-            "cosmic_iou": cosmic, "neutrino_iou": neutrino, "miou": 0.5 * (cosmic + neutrino)}
+            "cosmic_iou": cosmic, "neutrino_iou": neutrino, "miou": miou, "miou_absent_as_1": 0.5 * (cosmic + neutrino)}
 
 
 def summarise(cm: np.ndarray, class_names: Sequence[str], plane_names: Sequence[str] | None = None) -> dict:
     """JSON-ready report of (N, P, K, K) per-image confusion counts: per plane, averaged, pooled."""
     cm = np.asarray(cm)
     if cm.ndim != 4 or cm.shape[-1] != cm.shape[-2] or cm.shape[-1] != len(class_names):
-        raise DataError(f"expected (N, planes, {len(class_names)}, {len(class_names)}) confusion counts, got {cm.shape}")
+        k = len(class_names)
+        raise DataError(f"expected (N, planes, {k}, {k}) confusion counts, got {cm.shape}")
     names = list(plane_names or [f"plane{p}" for p in range(cm.shape[1])])
     per_image = plane_metrics(cm)
     planes = {name: {m: _mean(per_image[m][:, p]) for m in METRICS} for p, name in enumerate(names)}
