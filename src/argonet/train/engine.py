@@ -5,7 +5,8 @@ The loop never looks inside a task. A task is a callable ``task(model, batch)`` 
 ``task.metrics(outputs, targets) -> {name: float}`` computed on the whole validation set; the
 batch is whatever the loader yields, moved to the device. ``fit`` adds what a run needs around
 the loop: mixed precision, gradient accumulation and clipping, a per-step learning-rate schedule,
-DDP, early stopping on the validation loss, atomic checkpoints with exact resume, logs.
+DDP, early stopping on the validation loss, atomic checkpoints with exact resume, logs, and a
+training-curve picture (``training_curves.png``) redrawn in the run folder at each epoch end.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from argonet.conf.train import OptimConfig, RunConfig
 from argonet.errors import ArgonetError, ConfigError, DataError
 from argonet.models.freezing import check_compatible, train_mode
 from argonet.train import checkpoint as ckpt
+from argonet.train.curves import write_training_curves
 from argonet.data.loader import set_epoch
 from argonet.train.distributed import DistInfo, all_reduce_sum, env_info, gather_objects, setup, \
     teardown, unwrap, wrap
@@ -350,6 +352,8 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
             log.scalars("val", metrics, progress.step)
             record.update({f"val_{k}": v for k, v in metrics.items()})
         progress.history.append(record)
+        if info.is_main:
+            write_training_curves(progress.history, out_dir, f"{type(unwrap(model)).__name__}, {out_dir.name}")
         log.info(f"epoch {epoch}: " + ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch"))
         progress.epoch, progress.epoch_batches, progress.loss_sum, progress.loss_count = epoch + 1, 0, 0.0, 0
         improved = val_loader is not None and record["val_loss"] < progress.best_val_loss
