@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module_name, schema_path, _ = COMMANDS[command]
     try:
-        from argonet.cli.config import compose, to_yaml
+        from argonet.conf.compose import compose, to_yaml
         module = import_module(module_name)
         schema = _load(schema_path)
         if any(a in ("-h", "--help") for a in args):

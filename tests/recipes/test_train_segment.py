@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.cli.main import main
 from argonet.conf.segment import TrainTaskConfig
 from argonet.errors import ConfigError

@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch_threads import one_torch_thread
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.cli.main import main
 from argonet.conf.classify import TrainCommandConfig, TransferConfig
 from argonet.data.loader import split_entries
@@ -47,7 +47,7 @@ def trained(sample, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def transfer(sample, tmp_path_factory):
     """All stages of the transfer recipe, as short as they go."""
-    from argonet.cli.transfer import run
+    from argonet.recipes.transfer import transfer as run
 
     out = tmp_path_factory.mktemp("transfer")
     cfg = compose("transfer", TransferConfig, ["model.name=smallcnn", f"data.file={sample}", f"run.output_dir={out}",
