@@ -62,6 +62,7 @@ def test_train_writes_a_checkpoint_with_classes_and_input_spec(trained):
     assert state["input_spec"]["in_chans"] == 3 and state["input_spec"]["image_shape"] == [64, 64]
     assert state["config"]["model"]["name"] == "smallcnn" and state["config"]["task"] == "classify"
     assert state["model"]["fc.weight"].shape == (4, 128)         # width from the data, never typed
+    assert state["builder"] == {"name": "smallcnn", "kwargs": {"num_classes": 4, "in_chans": 3}}
     assert len(state["progress"]["history"]) == 2 and (trained / "best.pt").is_file()
 
 

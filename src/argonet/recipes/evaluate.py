@@ -25,10 +25,9 @@ from argonet.data.datasets import ClassificationDataset
 from argonet.data.loader import build_dataset, build_loader, split_entries
 from argonet.errors import ConfigError
 from argonet.eval.jets import format_jet_tagging, jet_tagging
-from argonet.models.freezing import check_compatible
-from argonet.models.registry import get_model
+from argonet.models.checkpoint import CheckpointMismatch
 from argonet.tasks.classify import predict, summarise
-from argonet.train.checkpoint import read_checkpoint
+from argonet.train.checkpoint import from_checkpoint, read_checkpoint
 from argonet.train.runtime import resolve_device
 from argonet.viz.metrics import plot_confusion, plot_roc, save_figure
 
@@ -57,22 +56,15 @@ def align_classes(dataset: ClassificationDataset, trained: list[str] | None) -> 
 
 def load_classifier(state: dict[str, Any], dataset: ClassificationDataset, path: str) -> nn.Module:
     """The checkpoint's model with the dataset's widths; a checkpoint that does not fit says what differs."""
-    config = state.get("config") or {}
-    name = (config.get("model") or {}).get("name")
-    if not name:
-        raise ConfigError("checkpoint", f"{path} does not say which model it holds (no config.model.name)")
     trained = state.get("class_names")
-    options = (config.get("model") or {}).get("options") or {}
-    model = get_model(name, num_classes=len(dataset.class_names), in_chans=dataset.in_channels, **options)
     try:
-        check_compatible(model, state["model"])
-    except ConfigError as err:
+        model, _ = from_checkpoint(state, num_classes=len(dataset.class_names), in_chans=dataset.in_channels)
+    except CheckpointMismatch as err:
         raise ConfigError("checkpoint", f"{path} does not fit the data: {str(err).split('; ')[0]} "
                           f"(checkpoint classes {trained}, data classes {dataset.class_names})") from None
     if trained and list(trained) != dataset.class_names:
         raise ConfigError("data.class_names", f"{path} was trained on classes {list(trained)}, the data has "
                           f"{dataset.class_names}")
-    model.load_state_dict(state["model"])
     return model
 
 

@@ -29,17 +29,16 @@ from tqdm import tqdm
 from argonet import __version__
 from argonet.conf.compose import to_yaml
 from argonet.recipes.evaluate import data_config
-from argonet.conf.segment import SEGMENT_MODEL, InferenceConfig
+from argonet.conf.segment import InferenceConfig
 from argonet.data.loader import build_dataset, build_loader
 from argonet.errors import ConfigError
 from argonet.eval.segmentation import summarise
 from argonet.data.transforms import prediction_images
 from argonet.io import AtomicPath, Larcv3File, Larcv3Writer
 from argonet.io.larcv3_copy import copy_with_products
-from argonet.models.freezing import check_compatible
-from argonet.models.registry import get_model
+from argonet.models.checkpoint import CheckpointMismatch
 from argonet.tasks.segment import confusion_counts, predict_labels
-from argonet.train.checkpoint import read_checkpoint
+from argonet.train.checkpoint import from_checkpoint, read_checkpoint
 from argonet.train.runtime import Precision, autocast_dtype, resolve_device
 
 
@@ -49,16 +48,12 @@ def load_segmenter(state: dict[str, Any], path: str, in_chans: int) -> nn.Module
     if config.get("task") != "segment" or "model" not in state:
         raise ConfigError("checkpoint", f"{path} is not a segmentation checkpoint (task {config.get('task')!r}); "
                           "train one with argonet train task=segment")
-    name = config["model"]["name"]
-    options = (config.get("uresnet") or {}) if name == SEGMENT_MODEL else {}
-    model = get_model(name, num_classes=len(state["class_names"]), in_chans=in_chans, **options)
     try:
-        check_compatible(model, state["model"])
-    except ConfigError as err:
+        model, _ = from_checkpoint(state, in_chans=in_chans)
+    except CheckpointMismatch as err:
         trained = (state.get("input_spec") or {}).get("in_chans")
         raise ConfigError("data.planes", f"{path} does not fit the data: {str(err).split('; ')[0]} (trained on "
                           f"{trained} planes, the data gives {in_chans})") from None
-    model.load_state_dict(state["model"])
     return model.eval()
 
 

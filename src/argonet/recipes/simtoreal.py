@@ -47,7 +47,7 @@ from argonet.eval.cvn_reference import (OFFICIAL_CVN, THREE_FLAVOURS, nue_auc_wi
 from argonet.io.atomic import AtomicFolder
 from argonet.io.dune_cvn import CVN_CLASSES
 from argonet.tasks.classify import ClassifyTask, predict, summarise
-from argonet.train.checkpoint import read_checkpoint
+from argonet.train.checkpoint import from_checkpoint, read_checkpoint
 from argonet.train.engine import fit
 from argonet.train.model_setup import build_model
 from argonet.train.runtime import resolve_device, seed_everything
@@ -126,23 +126,22 @@ class _Study:
         return build_loader(dataset if train else dataset.without_augment(), self.data, entries, train=train,
                             rank=0, world_size=1)
 
-    def new_model(self, model_cfg: ModelConfig) -> nn.Module:
+    def new_model(self, model_cfg: ModelConfig) -> tuple[nn.Module, str]:
         """The configured network (seeded by ``run.seed``: (a) and (c) start from the same weights), loaded from
-        ``model_cfg.checkpoint`` when it names one."""
+        ``model_cfg.checkpoint`` when it names one, and how it was built (logged by the engine)."""
         seed_everything(self.cfg.run.seed)
         model, report = build_model(model_cfg, num_classes=len(CLASSES), in_chans=self.real.in_channels)
-        model.load_report = "; ".join(report)      # logged by the engine
-        return model
+        return model, "; ".join(report)
 
     def train(self, model: nn.Module, name: str, stage: StageConfig, train, val, model_cfg: ModelConfig,
-              sample: dict[str, Any]) -> Path:
+              sample: dict[str, Any], build_report: str) -> Path:
         """One stage through the engine in ``output_dir/<name>``; the model keeps its best (else last) weights."""
         run = replace(self.cfg.run, epochs=stage.epochs, early_stopping_patience=stage.early_stopping_patience,
                       output_dir=str(self.out / name), resume=False)
         config = {"command": "simtoreal", "stage": name, "data": {**asdict(self.data), **sample},
                   "model": asdict(model_cfg), "optim": asdict(stage.optim), "run": asdict(run)}
         result = fit(model, ClassifyTask(CLASSES), train, val, optim=stage.optim, run=run, class_names=CLASSES,
-                     input_spec=self.spec, config=config)
+                     input_spec=self.spec, config=config, build_report=build_report)
         print(f"{name}: {result.stopped} after {len(result.progress.history)} epochs")
         if result.best is not None:
             model.load_state_dict(read_checkpoint(result.best)["model"])
@@ -172,10 +171,10 @@ def _pretrained(s: _Study) -> tuple[nn.Module, Path]:
     """(a): train on the simulated events, or load ``sim_checkpoint`` once it is checked against this run."""
     cfg = s.cfg
     if cfg.sim_checkpoint is None:
-        model = s.new_model(cfg.model)
+        model, built = s.new_model(cfg.model)
         sample = {"file": s.sim_paths, "format": "larcv3"}
         path = s.train(model, "pretrain", cfg.pretrain, s.loader(s.sim, s.sim_split["train"], True),
-                       s.loader(s.sim, s.sim_split["val"], False), cfg.model, sample)
+                       s.loader(s.sim, s.sim_split["val"], False), cfg.model, sample, built)
         return model, path
     state = read_checkpoint(cfg.sim_checkpoint, field="sim_checkpoint")
     name = ((state.get("config") or {}).get("model") or {}).get("name")
@@ -185,9 +184,8 @@ def _pretrained(s: _Study) -> tuple[nn.Module, Path]:
         raise ConfigError("sim_checkpoint", f"{cfg.sim_checkpoint} holds {name} on classes {state.get('class_names')}"
                           f"{' with other ' + ', '.join(differ) if differ else ''}; this run: {cfg.model.name} on "
                           f"{CLASSES}, input {[s.spec.get(k) for k in differ] if differ else 'as stored'}")
-    model, report = build_model(replace(cfg.model, weights=None, checkpoint=cfg.sim_checkpoint),
-                                num_classes=len(CLASSES), in_chans=s.real.in_channels)
-    print(f"pretrain: reusing {cfg.sim_checkpoint} ({'; '.join(report)})")
+    model, _ = from_checkpoint(state, num_classes=len(CLASSES), in_chans=s.real.in_channels)
+    print(f"pretrain: reusing {cfg.sim_checkpoint} ({name} as stored, {len(CLASSES)} classes)")
     return model, Path(cfg.sim_checkpoint)
 
 
@@ -305,12 +303,12 @@ def simtoreal(cfg: SimToRealConfig) -> dict[str, Any]:
     adapt, val = s.loader(s.real, s.adapt, True), s.loader(s.real, s.val, False)
     real_sample = {"file": cfg.real, "format": "cvn"}
     tuned_cfg = replace(cfg.model, weights=None, checkpoint=str(checkpoints["pretrain"]))
-    tuned = s.new_model(tuned_cfg)
-    checkpoints["finetune"] = s.train(tuned, "finetune", cfg.finetune, adapt, val, tuned_cfg, real_sample)
+    tuned, built = s.new_model(tuned_cfg)
+    checkpoints["finetune"] = s.train(tuned, "finetune", cfg.finetune, adapt, val, tuned_cfg, real_sample, built)
     results["b_finetuned"] = s.report(*s.predict(tuned, s.real, s.test), s.test, "b_real_test",
                                       "(b) simulation + real fine-tuning: real test half")
-    scratch = s.new_model(cfg.model)
-    checkpoints["scratch"] = s.train(scratch, "scratch", cfg.scratch, adapt, val, cfg.model, real_sample)
+    scratch, built = s.new_model(cfg.model)
+    checkpoints["scratch"] = s.train(scratch, "scratch", cfg.scratch, adapt, val, cfg.model, real_sample, built)
     results["c_scratch"] = s.report(*s.predict(scratch, s.real, s.test), s.test, "c_real_test",
                                     "(c) real only: real test half")
     folder = write_report(s, results, extra, checkpoints, reference)

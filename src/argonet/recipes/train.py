@@ -77,7 +77,8 @@ def _fit(cfg: TrainCommandConfig, dataset: PlaneImageDataset, model, report: lis
         print(line)
     split = loaders(dataset, cfg.data, cfg.run.batch_size)
     result = fit(model, task, split["train"], split.get("val"), optim=cfg.optim, run=cfg.run,
-                 class_names=list(dataset.class_names), input_spec=spec, config={"command": "train", **asdict(cfg)})
+                 class_names=list(dataset.class_names), input_spec=spec, config={"command": "train", **asdict(cfg)},
+                 build_report=report[0])
     best = f", best {result.best}" if result.best else ""
     print(f"training {result.stopped}; checkpoint {result.checkpoint}{best}")
     return result

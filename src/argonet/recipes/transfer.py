@@ -79,14 +79,14 @@ class _Stages:
                             world_size=1)
 
     def fit(self, model: nn.Module, name: str, stage: StageConfig, classes: list[str], train, val,
-            model_cfg: ModelConfig) -> FitResult:
+            model_cfg: ModelConfig, build_report: str | None = None) -> FitResult:
         """One stage through the engine, in ``output_dir/<name>``."""
         run = replace(self.cfg.run, epochs=stage.epochs, early_stopping_patience=stage.early_stopping_patience,
                       output_dir=str(self.out / name), resume=False)
         config = {"command": "transfer", "stage": name, "data": asdict(self.data), "model": asdict(model_cfg),
                   "optim": asdict(stage.optim), "run": asdict(run)}
         return fit(model, ClassifyTask(classes), train, val, optim=stage.optim, run=run, class_names=classes,
-                   input_spec=self.spec, config=config)
+                   input_spec=self.spec, config=config, build_report=build_report)
 
     def test(self, model: nn.Module, name: str) -> dict[str, Any]:
         """Evaluate on the held-out test split and write the stage's metrics and figures."""
@@ -122,7 +122,7 @@ def _baseline(s: _Stages) -> Path:
         print(line)
     own = {k: v[s.dataset.targets[v] < n] for k, v in s.splits.items() if k != "test"}
     result = s.fit(model, "baseline", cfg.baseline, list(cfg.baseline_classes), s.loader(own["train"], True),
-                   s.loader(own["val"], False), cfg.model)
+                   s.loader(own["val"], False), cfg.model, report[0])
     return result.best or result.checkpoint
 
 
@@ -131,7 +131,6 @@ def _head(s: _Stages, baseline: Path) -> tuple[nn.Module, dict[str, Tensor], Pat
     cfg = s.cfg
     model_cfg = ModelConfig(name=cfg.model.name, checkpoint=str(baseline), replace_head=True)
     model, report = build_model(model_cfg, num_classes=len(cfg.classes), in_chans=s.dataset.in_channels)
-    model.load_report = "; ".join(report)      # what the engine logs: loaded from the baseline, new head
     head = model.classifier_name
     freeze(model, [r".*"], unfreeze=[rf"^{head}\."])
     print("\n".join(report[1:]) + f"\nhead: backbone frozen, new {len(cfg.classes)}-class head {cfg.classes}")
@@ -146,7 +145,8 @@ def _head(s: _Stages, baseline: Path) -> tuple[nn.Module, dict[str, Tensor], Pat
     batch, seed = cfg.run.batch_size, s.data.seed
     result = s.fit(FeatureHead(model), "head", cfg.head, list(cfg.classes),
                    make_loader(features["train"], batch, train=True, seed=seed, info=DistInfo()),
-                   make_loader(features["val"], batch, train=False, seed=seed, info=DistInfo()), model_cfg)
+                   make_loader(features["val"], batch, train=False, seed=seed, info=DistInfo()), model_cfg,
+                   "; ".join(report))
     return model, initial, result.checkpoint
 
 
