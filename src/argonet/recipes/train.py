@@ -20,7 +20,7 @@ from argonet import __version__
 from argonet.conf.compose import to_yaml
 from argonet.conf.classify import TrainCommandConfig
 from argonet.conf.data import DataConfig
-from argonet.conf.segment import SEGMENT_MODEL, LossConfig, UResNetConfig
+from argonet.conf.segment import SEGMENT_MODEL
 from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, SegmentationDataset
 from argonet.data.loader import build_dataset, build_loaders
 from argonet.errors import DataError
@@ -94,12 +94,11 @@ def _train_segmentation(cfg: TrainCommandConfig) -> FitResult:
     dataset = build_dataset("segmentation", cfg.data)
     print(f"segmentation into {list(dataset.class_names)}; {dataset.in_channels} planes of "
           f"{tuple(dataset.image_shape)} (down-sampled by {list(dataset.factors)})")
-    shape = asdict(getattr(cfg, "uresnet", UResNetConfig())) if cfg.model.name == SEGMENT_MODEL else None
+    shape = asdict(cfg.uresnet) if cfg.model.name == SEGMENT_MODEL else None
     seed_everything(cfg.run.seed)                # the same initial weights for the same seed
     model, report = build_model(cfg.model, num_classes=len(dataset.class_names), in_chans=dataset.in_channels,
                                 options=shape)
     if hasattr(model, "check_image_shape"):
         model.check_image_shape(dataset.image_shape, "the data's image (after data.downsample and data.crop)")
-    loss = getattr(cfg, "loss", LossConfig())
-    task = SegmentTask(dataset.class_names, balance=loss.balance, focal_gamma=loss.focal_gamma)
+    task = SegmentTask(dataset.class_names, balance=cfg.loss.balance, focal_gamma=cfg.loss.focal_gamma)
     return _fit(cfg, dataset, model, report, task, segmentation_spec(dataset, cfg.data))
