@@ -301,6 +301,10 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
     loop = Loop(precision, info, log, run.accumulate, optim.clip_grad_norm, run.max_steps,
                 run.checkpoint_every_steps, run.log_every_steps)
     if state is not None:
+        stored, built = state.get("builder"), getattr(unwrap(model), "argonet_builder", None)
+        if stored and built and stored["name"] != built["name"]:
+            raise ConfigError("run.resume", f"{out_dir / ckpt.LAST} holds a {stored['name']} model; this run "
+                              f"builds {built['name']}: resume with the run's model.name")
         check_compatible(unwrap(model), state["model"])
         try:
             unwrap(model).load_state_dict(state["model"])
