@@ -20,7 +20,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from argonet.cli.config import compose  # noqa: E402
+from argonet.conf.compose import compose  # noqa: E402
 from argonet.conf.sim import SimulateConfig  # noqa: E402
 from argonet.sim.cvn_maps import cvn_maps  # noqa: E402
 from argonet.sim.deposits import Deposits  # noqa: E402

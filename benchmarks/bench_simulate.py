@@ -19,7 +19,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from argonet.cli.config import compose  # noqa: E402
+from argonet.conf.compose import compose  # noqa: E402
 from argonet.conf.sim import SimulateConfig  # noqa: E402
 from argonet.sim.detector import get_detector  # noqa: E402
 from argonet.sim.generators import generate  # noqa: E402

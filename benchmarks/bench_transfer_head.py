@@ -40,8 +40,8 @@ CLASSES = ["CCQE", "CCRES", "NCQE", "NCRES"]
 
 def simulated_events(folder: Path, n_events: int) -> str:
     """A fresh sample of the four interaction classes (vertex crops), written with ``argonet simulate``."""
-    from argonet.cli.config import compose
-    from argonet.cli.simulate import run
+    from argonet.conf.compose import compose
+    from argonet.recipes.simulate import simulate as run
     from argonet.conf.sim import SimulateConfig
 
     path = folder / "events.h5"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.conf.sim import SimulateConfig
 from argonet.sim.pipeline import simulate_event
 from argonet.viz.display import plot_event, save

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from argonet.cli import simulate as simulate_cmd
+from argonet.recipes import simulate as simulate_cmd
 from argonet.cli.main import main
 from argonet.io import Larcv3File
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from argonet.conf.train import ModelConfig, OptimConfig, RunConfig, TrainConfig
+from argonet.conf.classify import TrainCommandConfig
+from argonet.conf.train import ModelConfig, OptimConfig, RunConfig
 from argonet.errors import ConfigError
 
 
 def test_defaults_are_valid():
-    cfg = TrainConfig()
+    cfg = TrainCommandConfig()
     assert cfg.model.num_classes is None and cfg.model.in_chans is None    # taken from the dataset
     assert cfg.run.amp == "auto" and cfg.optim.name == "sgd"
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from argonet import units
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.conf.sim import ResponseConfig, SimulateConfig
 from argonet.event import Semantic
 from argonet.sim.cvn_maps import HIT_AREA_ADC_TICK_PER_ELECTRON, cvn_maps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.conf.sim import SimulateConfig
 from argonet.event import Semantic
 from argonet.sim.pipeline import simulate_event

@@ -83,3 +83,14 @@ def test_state_digest_follows_weights_not_objects():
         b.fc.bias[0] += 1e-3
     assert ckpt.state_digest(a.state_dict()) != ckpt.state_digest(b.state_dict())
     assert ckpt.state_digest(a.state_dict(), ["fc."]) == ckpt.state_digest(b.state_dict(), ["fc."])
+
+
+def test_from_checkpoint_reads_the_file_or_takes_the_dict(tmp_path):
+    model = get_model("smallcnn", num_classes=2, in_chans=1).eval()
+    path = ckpt.atomic_save({"model": model.state_dict(), "builder": model.argonet_builder}, tmp_path / "m.pt")
+    x = torch.randn(1, 1, 16, 16)
+    from_file, state = ckpt.from_checkpoint(path)
+    from_dict, _ = ckpt.from_checkpoint(state)
+    assert torch.equal(from_file.eval()(x), model(x)) and torch.equal(from_dict.eval()(x), model(x))
+    with pytest.raises(ConfigError, match="^checkpoint: no checkpoint at"):
+        ckpt.from_checkpoint(tmp_path / "missing.pt")

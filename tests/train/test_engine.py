@@ -6,8 +6,9 @@ import math
 
 import pytest
 import torch
-from train_toys import ClassifyTask, train_toy
+from train_toys import ClassifyTask, toy_images, train_toy
 
+from argonet.errors import ConfigError
 from argonet.train import checkpoint as ckpt
 from argonet.train.engine import NonFiniteLossError
 
@@ -155,7 +156,6 @@ def test_channels_last_trains_like_contiguous(tmp_path):
 
 
 def test_resume_without_checkpoint_is_a_config_error(tmp_path):
-    from argonet.errors import ConfigError
     out = tmp_path / "run"
     with pytest.raises(ConfigError, match=r"run.resume: no checkpoint at .*checkpoint.pt"):
         train_toy(out, run={"resume": True, "tensorboard": True})
@@ -177,3 +177,17 @@ def test_no_full_training_batch_is_a_data_error(tmp_path):
     with pytest.raises(DataError, match="no full batch"):
         fit(TinyNet(), ClassifyTask(), empty, None, optim=OptimConfig(), run=run, class_names=["a", "b", "c"],
             input_spec={}, echo=False)
+
+
+def test_resume_with_another_model_names_both(tmp_path):
+    from argonet.conf.train import OptimConfig, RunConfig
+    from argonet.models.registry import get_model
+    from argonet.train.distributed import env_info, make_loader
+    from argonet.train.engine import fit
+
+    train_toy(tmp_path, run={"epochs": 1})                      # a smallcnn checkpoint
+    other = get_model("jetcnn", num_classes=3, in_chans=2)
+    loader = make_loader(toy_images(16), 8, train=True, seed=7, info=env_info())
+    run = RunConfig(output_dir=str(tmp_path), device="cpu", resume=True, progress=False, tensorboard=False)
+    with pytest.raises(ConfigError, match=r"^run.resume: .* holds a smallcnn model; this run builds jetcnn"):
+        fit(other, ClassifyTask(), loader, optim=OptimConfig(), run=run, echo=False)

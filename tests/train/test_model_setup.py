@@ -40,7 +40,7 @@ def test_fine_tune_from_checkpoint_with_new_head_and_frozen_backbone(tmp_path):
 def test_builder_options_reach_the_model_and_name_themselves(tmp_path):
     """model.options passes builder arguments (jetcnn's width); an unknown one, or one that a first-class
     field already sets, is refused naming model.options.<key>."""
-    from argonet.cli.config import compose
+    from argonet.conf.compose import compose
     from argonet.conf.classify import TrainCommandConfig
     cfg = compose("train", TrainCommandConfig, ["model.name=jetcnn", "model.options.width=8", "model.options.hidden=16"])
     assert cfg.model.options == {"width": 8, "hidden": 16}

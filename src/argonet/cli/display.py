@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from argonet.conf.display import DisplayConfig
-from argonet.errors import ConfigError, FormatError
-from argonet.io import Larcv3File
-from argonet.viz.display import plot_event, save
+from argonet.recipes.display import display
 
 
 def positional_overrides(args: list[str]) -> list[str]:
@@ -21,38 +19,5 @@ def positional_overrides(args: list[str]) -> list[str]:
 
 
 def run(cfg: DisplayConfig) -> Path:
-    """Draw event ``cfg.event`` of ``cfg.file``; returns the PNG path."""
-    path = Path(cfg.file)
-    if not path.is_file():
-        raise FormatError("no such file", file=str(path))
-    with Larcv3File(path) as f:
-        if cfg.event >= len(f):
-            raise FormatError(f"event {cfg.event} is past the end ({len(f)} events)", file=str(path), event=cfg.event)
-        charge = f.sparse2d(cfg.charge, cfg.event)
-        rows = []
-        for label_kind, producer in (("semantic", cfg.semantic), ("kind", cfg.kind)):
-            if cfg.labels in (label_kind, "both") and (label_kind == "semantic" or producer in f.products.get("sparse2d", [])):
-                rows.append(("truth", label_kind, [s.dense() for s in f.sparse2d(producer, cfg.event)]))
-        if cfg.prediction:
-            rows.append(("prediction", "semantic", [s.dense() for s in f.sparse2d(cfg.prediction, cfg.event)]))
-        truth = f.truth(cfg.event)
-    title = f"{path.name}  event {cfg.event}"
-    if truth is not None:
-        title += f"  [{truth.class_name}"
-        if truth.nu_energy_GeV > 0:
-            title += f", E_nu = {truth.nu_energy_GeV:.2f} GeV"
-        if truth.n_cosmics:
-            title += f", {truth.n_cosmics} cosmics"
-        title += "]"
-    fig = plot_event([c.dense() for c in charge], [c.meta for c in charge], rows, title=title, zoom=cfg.zoom)
-    out = Path(cfg.output) if cfg.output else path.with_name(f"{path.stem}_event{cfg.event}.png")
-    if not out.parent.is_dir():
-        raise ConfigError("output", f"folder {out.parent} does not exist")
-    tmp = out.with_name(out.name + ".tmp.png")
-    try:
-        save(fig, str(tmp))
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    print(f"wrote {out}")
-    return out
+    """Run the command on its validated configuration (the library function prints its progress)."""
+    return display(cfg)

@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "draw the wire planes of one event (charge, truth, predictions) to a PNG"),
     "iotest": ("argonet.cli.iotest", "argonet.conf.data:IotestConfig",
                "read batches exactly as training would and print events/s and MB/s"),
-    "train": ("argonet.cli.train", "argonet.conf.segment:TrainTaskConfig",
+    "train": ("argonet.cli.train", "argonet.conf.classify:TrainCommandConfig",
               "train an event classifier (task=classify) or a pixel segmentation network (task=segment)"),
     "inference": ("argonet.cli.inference", "argonet.conf.segment:InferenceConfig",
                   "run a segmentation checkpoint on a file: predictions as larcv3 sparse2d, metrics JSON"),
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     module_name, schema_path, _ = COMMANDS[command]
     try:
-        from argonet.cli.config import compose, to_yaml
+        from argonet.conf.compose import compose, to_yaml
         module = import_module(module_name)
         schema = _load(schema_path)
         if any(a in ("-h", "--help") for a in args):

@@ -1,14 +1,17 @@
-"""Configuration of ``argonet train``, ``argonet evaluate`` and ``argonet transfer`` (event classification)."""
+"""Configuration of ``argonet train`` (every task), ``argonet evaluate`` and ``argonet transfer``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
 from argonet.conf.data import DataConfig
+from argonet.conf.segment import SEGMENT_MODEL, LossConfig, UResNetConfig
 from argonet.conf.train import DEVICES, ModelConfig, OptimConfig, RunConfig
 from argonet.conf.validate import check as _check
 
 TASKS = ("classify", "segment")
+#: the model of each task when ``model.name`` is left unset
+TASK_MODELS = {"classify": "resnet18", "segment": SEGMENT_MODEL}
 EVAL_SPLITS = ("test", "val", "train", "all")
 
 
@@ -21,17 +24,30 @@ def _one_batch_size(data: DataConfig, run: RunConfig) -> None:
 
 @dataclass
 class TrainCommandConfig:
-    """``argonet train``: a dataset, a model whose widths come from it, the optimiser and the run."""
+    """``argonet train``: a dataset, a model whose widths come from it, the optimiser and the run; with
+    ``task=segment`` also the segmentation network's shape and loss.
+
+    ``model.name`` left unset (null) is the task's model (``TASK_MODELS``: classify resnet18, segment
+    uresnet); a name that is given is kept. The ``uresnet`` and ``loss`` groups are refused with
+    ``task=classify``.
+    """
 
     task: str = "classify"
     data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(name=None))
     optim: OptimConfig = field(default_factory=OptimConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    uresnet: UResNetConfig = field(default_factory=UResNetConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
 
     def __post_init__(self) -> None:
         _check(self.task in TASKS, "task", f"unknown task {self.task!r}", TASKS)
         _one_batch_size(self.data, self.run)
+        if self.model.name is None:
+            self.model.name = TASK_MODELS[self.task]
+        if self.task != "segment":
+            _check(self.uresnet == UResNetConfig(), "uresnet", f"only task=segment uses it (task is {self.task})")
+            _check(self.loss == LossConfig(), "loss", f"only task=segment uses it (task is {self.task})")
 
 
 @dataclass

@@ -1,13 +1,12 @@
-"""Configuration of pixel segmentation: the UResNet, its loss, ``argonet train task=segment`` and ``argonet inference``."""
+"""Configuration of pixel segmentation: the UResNet, its loss (``argonet train task=segment``), ``argonet inference``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 import math
 
-from argonet.conf.classify import TrainCommandConfig
 from argonet.conf.data import DataConfig
-from argonet.conf.train import DEVICES, AMP_MODES, ModelConfig
+from argonet.conf.train import DEVICES, AMP_MODES
 from argonet.conf.validate import check as _check
 
 GROWTH = ("additive", "multiplicative")
@@ -16,8 +15,7 @@ UPSAMPLING = ("interpolate", "conv")
 CONNECTIONS = ("concat", "sum", "none")
 BALANCES = ("none", "even", "light", "focal")
 INFERENCE_TASKS = ("segment",)
-SEGMENT_MODEL = "uresnet"                  # model.name of task=segment when left at the classifier default
-_CLASSIFIER_DEFAULT = next(f.default for f in fields(ModelConfig) if f.name == "name")
+SEGMENT_MODEL = "uresnet"                  # model.name of task=segment when none is given
 
 
 @dataclass
@@ -62,27 +60,6 @@ class LossConfig:
     def __post_init__(self) -> None:
         _check(self.balance in BALANCES, "loss.balance", f"unknown balance scheme {self.balance!r}", BALANCES)
         _check(math.isfinite(self.focal_gamma) and self.focal_gamma >= 0, "loss.focal_gamma", "must be >= 0")
-
-
-@dataclass
-class TrainTaskConfig(TrainCommandConfig):
-    """``argonet train``: the classification fields plus the segmentation network and loss (``task=segment``).
-
-    With ``task=segment`` a ``model.name`` left at the classifier default becomes ``uresnet``;
-    the ``uresnet`` and ``loss`` groups are refused with ``task=classify``.
-    """
-
-    uresnet: UResNetConfig = field(default_factory=UResNetConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.task == "segment":
-            if self.model.name == _CLASSIFIER_DEFAULT:
-                self.model.name = SEGMENT_MODEL
-        else:
-            _check(self.uresnet == UResNetConfig(), "uresnet", f"only task=segment uses it (task is {self.task})")
-            _check(self.loss == LossConfig(), "loss", f"only task=segment uses it (task is {self.task})")
 
 
 @dataclass

@@ -39,7 +39,7 @@ class ModelConfig:
     Patterns are regular expressions matched at the start of parameter names (``^fc\\.``, ``layer[12]``).
     """
 
-    name: str = "resnet18"
+    name: str | None = "resnet18"                          # None only where a command picks it (train: by task)
     num_classes: int | None = None
     in_chans: int | None = None
     weights: str | None = None
@@ -52,7 +52,7 @@ class ModelConfig:
     options: dict[str, Any] = field(default_factory=dict)   # further builder arguments (model.options.width=24)
 
     def __post_init__(self) -> None:
-        _check(bool(self.name), "model.name", "must name a registered model")
+        _check(self.name is None or bool(self.name), "model.name", "must name a registered model")
         _check(self.num_classes is None or self.num_classes >= 1, "model.num_classes",
                f"must be >= 1 (got {self.num_classes})")
         _check(self.in_chans is None or self.in_chans >= 1, "model.in_chans", f"must be >= 1 (got {self.in_chans})")
@@ -147,12 +147,3 @@ class RunConfig:
         _check(self.device in DEVICES, "run.device", f"unknown device {self.device!r}", DEVICES)
         _check(self.max_steps is None or self.max_steps >= 1, "run.max_steps", "must be >= 1")
         _check(self.log_every_steps >= 1, "run.log_every_steps", "must be >= 1")
-
-
-@dataclass
-class TrainConfig:
-    """The three groups together, as a training command reads them and a checkpoint stores them."""
-
-    model: ModelConfig = field(default_factory=ModelConfig)
-    optim: OptimConfig = field(default_factory=OptimConfig)
-    run: RunConfig = field(default_factory=RunConfig)

@@ -335,3 +335,18 @@ def _flip_axis(name: str) -> int:
     if name not in FLIP_AXES:
         raise ConfigError("augment", f"unknown flip axis {name!r}", FLIP_AXES)
     return FLIP_AXES[name]
+
+
+def prediction_images(charge: list[SparseImage], predicted: np.ndarray, factors: tuple[int, int],
+                      stored: np.ndarray) -> list[SparseImage]:
+    """Per plane, the charge pixels with the stored label value of the down-sampled pixel each falls in.
+
+    ``predicted`` (P, h, w) class indices of the planes in ``charge`` order; ``stored[k]`` the value
+    written for class k.
+    """
+    out = []
+    for plane, image in enumerate(charge):
+        wire, tick = np.divmod(np.asarray(image.index, dtype=np.int64), int(image.meta.shape[1]))
+        classes = predicted[plane, wire // factors[0], tick // factors[1]]
+        out.append(SparseImage(image.meta, np.asarray(image.index), stored[classes].astype(np.float32)))
+    return out

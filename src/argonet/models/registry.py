@@ -57,4 +57,8 @@ def get_model(name: str, **kwargs: Any) -> nn.Module:
     for key in kwargs:
         if key not in accepted:
             raise ConfigError(f"model.{key}", f"model {name!r} takes no argument {key!r}", choices=accepted)
-    return builder(**{k: v for k, v in kwargs.items() if v is not None})
+    given = {k: v for k, v in kwargs.items() if v is not None}
+    model = builder(**given)
+    # what checkpoints store to build the same network again (pretrained weights are replaced by theirs)
+    model.argonet_builder = {"name": name, "kwargs": {k: v for k, v in given.items() if k != "weights"}}
+    return model

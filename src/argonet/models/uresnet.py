@@ -20,7 +20,9 @@ H and W must be divisible by 2**depth.
 
 from __future__ import annotations
 
+import inspect
 import logging
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -202,20 +204,21 @@ def parameter_count(model: nn.Module) -> int:
 
 
 @register_model()
-def uresnet(num_classes: int = 3, in_chans: int = 3, weights: str | None = None, depth: int = 6, filters: int = 16,
-            growth: str = "additive", blocks_per_layer: int = 2, blocks_deepest: int = 5,
-            deepest_filters: int | None = 256, deepest_kernel: int = 5, residual: bool = True, batch_norm: bool = True,
-            downsampling: str = "max_pool", upsampling: str = "interpolate", connections: str = "concat") -> UResNet:
+def uresnet(num_classes: int = 3, in_chans: int = 3, weights: str | None = None, **options: Any) -> UResNet:
     """CosmicTagger's UResNet (16 filters growing by 16 per level, 2 residual blocks per layer, 5 blocks of
-    256 filters and 5x5 kernels where the planes meet), depth 6 so that 3 x 512 x 320 images fit."""
+    256 filters and 5x5 kernels where the planes meet), depth 6 so that 3 x 512 x 320 images fit; ``options``
+    are ``UResNet``'s shape arguments, passed through."""
     if weights is not None:
         raise ConfigError("model.weights", "uresnet has no pretrained weights; continue from an argonet "
                           "checkpoint with model.checkpoint")
-    model = UResNet(num_classes, in_chans, depth=depth, filters=filters, growth=growth,
-                    blocks_per_layer=blocks_per_layer, blocks_deepest=blocks_deepest, deepest_filters=deepest_filters,
-                    deepest_kernel=deepest_kernel, residual=residual, batch_norm=batch_norm, downsampling=downsampling, upsampling=upsampling,
-                    connections=connections)
-    model.load_report = (f"uresnet: {parameter_count(model) / 1e6:.3f} M parameters (depth {depth}, widths "
+    model = UResNet(num_classes, in_chans, **options)
+    model.load_report = (f"uresnet: {parameter_count(model) / 1e6:.3f} M parameters (depth {model.depth}, widths "
                          f"{model.widths}, {in_chans} planes sharing the encoder/decoder, {num_classes} classes)")
     log.info(model.load_report)
     return model
+
+
+# the registry checks arguments against the signature: the builder's own, then UResNet's shape arguments
+uresnet.__signature__ = inspect.Signature(
+    [p for p in inspect.signature(uresnet).parameters.values() if p.kind is not p.VAR_KEYWORD]
+    + [p for name, p in inspect.signature(UResNet).parameters.items() if name not in ("num_classes", "in_chans")])

@@ -11,6 +11,7 @@ A checkpoint is one ``torch.save`` dict (readable with ``weights_only=True``)::
     epoch_rng    the same at the start of the epoch, with the loader's generator (to replay its order)
     progress     best validation loss, epochs without improvement, running epoch loss, history
     config, class_names, input_spec    what the model was trained for (read by inference)
+    builder      model name and builder arguments: ``from_checkpoint`` builds the same network again
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import torch
 from torch import nn
 
 from argonet.errors import ConfigError
+from argonet.models.checkpoint import build_from_state
 from argonet.models.freezing import check_compatible, load_state
 
 FORMAT = "argonet-checkpoint/1"
@@ -64,6 +66,15 @@ def read_checkpoint(path: str | os.PathLike, field: str = "run.resume") -> dict[
     if not isinstance(obj, dict):
         raise ConfigError(field, f"{path} does not hold a checkpoint dict")
     return obj
+
+
+def from_checkpoint(source: str | os.PathLike | dict[str, Any], field: str = "checkpoint",
+                    **overrides: Any) -> tuple[nn.Module, dict[str, Any]]:
+    """(model, checkpoint dict): the network a checkpoint file (or its dict) stores, rebuilt from its model name
+    and builder arguments (``overrides``, e.g. the data's widths, replace them) with its weights loaded."""
+    state = source if isinstance(source, dict) else read_checkpoint(source, field=field)
+    where = "the checkpoint" if isinstance(source, dict) else str(source)
+    return build_from_state(state, where, **overrides), state
 
 
 def rng_state() -> dict[str, Any]:

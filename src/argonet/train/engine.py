@@ -260,12 +260,14 @@ def _as_dict(config: Any) -> Any:
 
 def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: DataLoader | None = None, *,
         optim: OptimConfig, run: RunConfig, class_names: list[str] | None = None,
-        input_spec: dict[str, Any] | None = None, config: Any = None, echo: bool = True) -> FitResult:
+        input_spec: dict[str, Any] | None = None, config: Any = None, echo: bool = True,
+        build_report: str | None = None) -> FitResult:
     """Train ``model`` for ``run.epochs`` epochs (or until early stopping / ``run.max_steps``).
 
     Checkpoints go to ``run.output_dir/checkpoint.pt`` (every ``run.checkpoint_every_steps`` and at
     each epoch end) and ``best.pt`` (lowest validation loss); ``run.resume`` continues from the
-    former exactly. ``class_names``, ``input_spec`` and ``config`` are stored for inference.
+    former exactly. ``class_names``, ``input_spec``, ``config`` and the model's builder are stored for
+    inference; ``build_report`` (how the model was built) is logged once.
     """
     resume_state = ckpt.read_checkpoint(Path(run.output_dir) / ckpt.LAST) if run.resume else None
     device = resolve_device(run.device, env_info().local_rank)
@@ -274,7 +276,9 @@ def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Data
     try:
         with determinism(run.deterministic, device):
             return _fit(model, task, train_loader, val_loader, optim, run, info, log, device, resume_state,
+                        build_report,
                         {"class_names": class_names, "input_spec": input_spec,
+                         "builder": getattr(unwrap(model), "argonet_builder", None),
                          "config": _as_dict(config) if config is not None else {"optim": asdict(optim),
                                                                                   "run": asdict(run)}})
     finally:
@@ -284,7 +288,7 @@ def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Data
 
 def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: DataLoader | None,
          optim: OptimConfig, run: RunConfig, info: DistInfo, log: RunLog, device: torch.device,
-         state: dict[str, Any] | None, meta: dict[str, Any]) -> FitResult:
+         state: dict[str, Any] | None, build_report: str | None, meta: dict[str, Any]) -> FitResult:
     """``fit`` once the process group, log and determinism are set up."""
     if len(train_loader) == 0:
         raise DataError("train: the training split gives no full batch; lower run.batch_size or add events")
@@ -299,6 +303,10 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
     loop = Loop(precision, info, log, run.accumulate, optim.clip_grad_norm, run.max_steps,
                 run.checkpoint_every_steps, run.log_every_steps)
     if state is not None:
+        stored, built = state.get("builder"), getattr(unwrap(model), "argonet_builder", None)
+        if stored and built and stored["name"] != built["name"]:
+            raise ConfigError("run.resume", f"{out_dir / ckpt.LAST} holds a {stored['name']} model; this run "
+                              f"builds {built['name']}: resume with the run's model.name")
         check_compatible(unwrap(model), state["model"])
         try:
             unwrap(model).load_state_dict(state["model"])
@@ -316,9 +324,8 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
     else:
         seed_everything(run.seed + info.rank)
     net = wrap(model, info, device)
-    report = unwrap(model).__dict__.pop("load_report", None)   # how the model was built: logged once
-    if report:
-        log.info(report)
+    if build_report:
+        log.info(build_report)
     log.info(f"training {type(unwrap(model)).__name__} on {precision.describe()}, {info.world_size} process(es), "
              f"{len(train_loader)} batches/epoch, accumulate {run.accumulate}")
 

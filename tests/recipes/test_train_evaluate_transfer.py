@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch_threads import one_torch_thread
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.cli.main import main
 from argonet.conf.classify import TrainCommandConfig, TransferConfig
 from argonet.data.loader import split_entries
@@ -47,7 +47,7 @@ def trained(sample, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def transfer(sample, tmp_path_factory):
     """All stages of the transfer recipe, as short as they go."""
-    from argonet.cli.transfer import run
+    from argonet.recipes.transfer import transfer as run
 
     out = tmp_path_factory.mktemp("transfer")
     cfg = compose("transfer", TransferConfig, ["model.name=smallcnn", f"data.file={sample}", f"run.output_dir={out}",
@@ -62,6 +62,7 @@ def test_train_writes_a_checkpoint_with_classes_and_input_spec(trained):
     assert state["input_spec"]["in_chans"] == 3 and state["input_spec"]["image_shape"] == [64, 64]
     assert state["config"]["model"]["name"] == "smallcnn" and state["config"]["task"] == "classify"
     assert state["model"]["fc.weight"].shape == (4, 128)         # width from the data, never typed
+    assert state["builder"] == {"name": "smallcnn", "kwargs": {"num_classes": 4, "in_chans": 3}}
     assert len(state["progress"]["history"]) == 2 and (trained / "best.pt").is_file()
 
 

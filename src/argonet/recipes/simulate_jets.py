@@ -15,7 +15,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from argonet import __version__
-from argonet.cli.simulate import check_writable, output_path
+from argonet.io.outputs import check_writable, output_path
 from argonet.conf.sim import SimulateConfig
 from argonet.io import write_jet_images
 from argonet.sim.jets import generate_jets
@@ -32,7 +32,7 @@ def config_text(cfg: SimulateConfig) -> str:
     return OmegaConf.to_yaml(OmegaConf.create(used))
 
 
-def run(cfg: SimulateConfig) -> Path:
+def simulate_jets(cfg: SimulateConfig) -> Path:
     """Generate this shard's jets and write them atomically; returns the output path."""
     path = output_path(cfg)
     check_writable(path, cfg.overwrite)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from argonet.cli import iotest
-from argonet.cli.config import compose
+from argonet.recipes.iotest import iotest
+from argonet.conf.compose import compose
 from argonet.cli.main import main
 from argonet.conf.data import IotestConfig
 from argonet.event import Event, ImageMeta, SparseImage
@@ -35,7 +35,7 @@ def test_iotest_reports_rates(small_file, capsys, dataset):
     cfg = compose("iotest", IotestConfig, [f"data.file={small_file}", "data.downsample=[2,4]",
                                            "run.minibatch_size=4", "run.iterations=3", "run.warmup=1",
                                            f"run.dataset={dataset}"])
-    result = iotest.run(cfg)
+    result = iotest(cfg)
     assert result["events"] == 12                     # 3 timed batches of 4 (an epoch ends after one batch)
     assert result["events_per_s"] > 0 and result["MB_per_s"] > 0
     assert result["image_shape"] == [3, 16, 4]

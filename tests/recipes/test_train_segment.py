@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.cli.main import main
-from argonet.conf.segment import TrainTaskConfig
+from argonet.conf.classify import TrainCommandConfig
 from argonet.errors import ConfigError
 from argonet.event import ImageMeta, SparseImage
 from argonet.io import Larcv3Writer
@@ -62,12 +62,14 @@ def test_image_sizes_the_network_cannot_halve_are_refused_before_training(tmp_pa
 
 
 def test_train_config_dispatch_and_defaults():
-    cfg = compose("train", TrainTaskConfig, ["task=segment"])
+    cfg = compose("train", TrainCommandConfig, ["task=segment"])
     assert cfg.model.name == "uresnet" and cfg.loss.balance == "light" and cfg.uresnet.growth == "additive"
-    assert compose("train", TrainTaskConfig, []).model.name == "resnet18"          # classify unchanged
+    assert compose("train", TrainCommandConfig, []).model.name == "resnet18"          # classify unchanged
+    given = compose("train", TrainCommandConfig, ["task=segment", "model.name=resnet18"])
+    assert given.model.name == "resnet18"                                       # a given name is kept
     with pytest.raises(ConfigError, match="uresnet: only task=segment uses it"):
-        compose("train", TrainTaskConfig, ["uresnet.depth=3"])
+        compose("train", TrainCommandConfig, ["uresnet.depth=3"])
     with pytest.raises(ConfigError, match=r"loss.balance: unknown balance scheme 'heavy' \(valid: none, even, light"):
-        compose("train", TrainTaskConfig, ["task=segment", "loss.balance=heavy"])
+        compose("train", TrainCommandConfig, ["task=segment", "loss.balance=heavy"])
     with pytest.raises(ConfigError, match="uresnet.deepest_kernel: must be an odd size"):
-        compose("train", TrainTaskConfig, ["task=segment", "uresnet.deepest_kernel=4"])
+        compose("train", TrainCommandConfig, ["task=segment", "uresnet.deepest_kernel=4"])

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from argonet.cli.inference import load_segmenter
+from argonet.recipes.inference import load_segmenter
 from argonet.cli.main import main
 from argonet.data.datasets import SegmentationDataset
 from argonet.eval.segmentation import confusion_per_image, summarise

@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch_threads import one_torch_thread
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.cli.main import main
 from argonet.conf.simtoreal import SimToRealConfig
 from argonet.errors import ConfigError
@@ -82,7 +82,7 @@ def inputs(tmp_path_factory) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def study(inputs, tmp_path_factory):
     """The whole study, as short as it goes; returns (run's result, output folder)."""
-    from argonet.cli.simtoreal import run
+    from argonet.recipes.simtoreal import simtoreal as run
 
     sim, real = inputs
     out = tmp_path_factory.mktemp("simtoreal")
@@ -138,7 +138,7 @@ def test_report_quotes_the_official_cvn_beside_the_three_models(study):
 
 
 def test_reused_simulation_model_gives_the_same_real_predictions(study, inputs, tmp_path):
-    from argonet.cli.simtoreal import _pretrained, _Study
+    from argonet.recipes.simtoreal import _pretrained, _Study
 
     result, out = study
     sim, real = inputs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from argonet.cli.config import compose, to_yaml
+from argonet.conf.compose import compose, to_yaml
 from argonet.conf.sim import SimulateConfig
 from argonet.errors import ConfigError
 
