@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).parents[1] / "src" / "argonet"
 ORDER = ["conf", "sim", "io", "data", "models", "eval", "tasks", "train", "recipes", "serve", "cli"]
 SHARED = {"errors", "units", "event", "__init__"}
 DRAWING = "viz"                                   # takes arrays; drawn with by these layers only:
-DRAWS = {"recipes", "serve", "cli"}
+DRAWS = {"train", "recipes", "serve", "cli"}        # train: the run folder's training_curves.png
 KNOWN = set(ORDER) | SHARED | {DRAWING}
 NO_TORCH = {"conf", "sim", "io"}
 NO_FILES = {"conf", "sim"}                        # h5py belongs to io
@@ -216,7 +216,7 @@ def test_relative_imports_are_resolved():
     assert not layer_violations({"io/planted.py": "from . import atomic\nfrom ..conf import sim\n"})
 
 
-def test_viz_is_drawn_with_by_recipes_serve_and_cli_only():
+def test_viz_is_drawn_with_by_train_recipes_serve_and_cli_only():
     assert layer_violations({"eval/planted.py": "from argonet.viz.metrics import plot_roc\n"})
     assert layer_violations({"data/planted.py": "from argonet import viz\n"})
     assert not layer_violations({"recipes/planted.py": "from argonet.viz.metrics import plot_roc\n"})
