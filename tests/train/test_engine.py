@@ -191,3 +191,25 @@ def test_resume_with_another_model_names_both(tmp_path):
     run = RunConfig(output_dir=str(tmp_path), device="cpu", resume=True, progress=False, tensorboard=False)
     with pytest.raises(ConfigError, match=r"^run.resume: .* holds a smallcnn model; this run builds jetcnn"):
         fit(other, ClassifyTask(), loader, optim=OptimConfig(), run=run, echo=False)
+
+
+def test_run_json_and_scalars_jsonl_describe_the_run(tmp_path):
+    import json
+
+    train_toy(tmp_path, n_train=48, run={"epochs": 2, "log_every_steps": 2})
+    state = json.loads((tmp_path / "run.json").read_text())
+    assert state["status"] == "completed" and state["stopped"] == "completed" and state["error"] is None
+    assert state["class_names"] == ["a", "b", "c"] and state["config"]["run"]["epochs"] == 2
+    lines = [json.loads(line) for line in (tmp_path / "scalars.jsonl").read_text().splitlines()]
+    val = [r for r in lines if r["prefix"] == "val"]
+    assert [r["step"] for r in val] == [6, 12] and all("accuracy" in r and "loss" in r for r in val)
+    assert any("lr_head" in r for r in lines if r["prefix"] == "train")
+
+
+def test_failed_run_says_so_in_run_json(tmp_path):
+    import json
+
+    with pytest.raises(NonFiniteLossError):
+        train_toy(tmp_path, task=NanAfter(3), val=False)
+    state = json.loads((tmp_path / "run.json").read_text())
+    assert state["status"] == "failed" and "loss is nan" in state["error"]

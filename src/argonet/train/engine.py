@@ -273,14 +273,20 @@ def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Data
     device = resolve_device(run.device, env_info().local_rank)
     info = setup(device)
     log = RunLog(run.output_dir, enabled=info.is_main, tensorboard=run.tensorboard, progress=run.progress, echo=echo)
+    meta = {"class_names": class_names, "input_spec": input_spec,
+            "builder": getattr(unwrap(model), "argonet_builder", None),
+            "config": _as_dict(config) if config is not None else {"optim": asdict(optim), "run": asdict(run)}}
+    log.state(status="running", started=time.time(), error=None, stopped=None, **meta)
     try:
         with determinism(run.deterministic, device):
-            return _fit(model, task, train_loader, val_loader, optim, run, info, log, device, resume_state,
-                        build_report,
-                        {"class_names": class_names, "input_spec": input_spec,
-                         "builder": getattr(unwrap(model), "argonet_builder", None),
-                         "config": _as_dict(config) if config is not None else {"optim": asdict(optim),
-                                                                                  "run": asdict(run)}})
+            result = _fit(model, task, train_loader, val_loader, optim, run, info, log, device, resume_state,
+                          build_report, meta)
+        log.state(status="completed", stopped=result.stopped)
+        return result
+    except BaseException as err:
+        log.state(status="interrupted" if isinstance(err, KeyboardInterrupt) else "failed",
+                  error=(str(err).strip().splitlines() or [type(err).__name__])[0])
+        raise
     finally:
         log.close()
         teardown(info)
