@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "realism report: simulated against real DUNE CVN pixel maps, per event class"),
     "simtoreal": ("argonet.cli.simtoreal", "argonet.conf.simtoreal:SimToRealConfig",
                   "sim-to-real study on DUNE CVN maps: simulation only, fine-tuned on real, real only"),
+    "serve": ("argonet.cli.serve", "argonet.conf.serve:ServeConfig",
+              "web front end: run table, live curves, confusion matrices to events, event browser, training jobs"),
 }
 
 #: commands whose output appears only when complete (written under a temporary name, then renamed)
