@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -168,7 +168,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         return FileResponse(target, filename=target.name)
 
     @app.get("/compare", response_class=HTMLResponse)
-    def compare_page(request: Request, run: list[str] | None = None):
+    def compare_page(request: Request, run: list[str] = Query(default=[])):  # noqa: B008
         names = list(dict.fromkeys(run or []))
         if names and not 2 <= len(names) <= 5:
             raise DataError(f"pick 2 to 5 runs to compare (got {len(names)})")
@@ -214,7 +214,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         if not predictions.is_file():
             raise DataError(f"{eval}: no predictions.csv beside it (evaluate writes one per event)")
         rows = runs.predictions_where(predictions, true or None, pred or None)
-        return page(request, "select.html", eval=eval, true=true, pred=pred, rows=rows, n_rows=len(rows),
+        return page(request, "select.html", eval=eval, true_class=true, pred_class=pred, rows=rows, n_rows=len(rows),
                     data_file=_data_name(report), class_names=report.get("class_names", []))
 
     # ---- events --------------------------------------------------------------------------------------
