@@ -107,12 +107,12 @@ def confusion_figure(counts: list[list[int]], class_names: list[str], title: str
     norm = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
     text = [[f"{norm[i, j]:.0%}<br>({int(cm[i, j])})" for j in range(cm.shape[1])] for i in range(cm.shape[0])]
     trace = {"type": "heatmap", "z": norm, "x": class_names, "y": class_names, "text": text,
-             "texttemplate": "%{text}", "colorscale": "Blues", "zmin": 0, "zmax": 1,
+             "texttemplate": "%{text}", "colorscale": "Blues", "reversescale": True, "zmin": 0, "zmax": 1,
              "hovertemplate": "true %{y}, predicted %{x}: %{text}<br>click: list these events<extra></extra>",
              "colorbar": {"title": {"text": "fraction of true"}}}
     return {"data": [trace], "layout": _layout(title, xaxis={"title": "predicted", "side": "bottom"},
                                                yaxis={"title": "true", "autorange": "reversed"},
-                                               height=120 + 70 * len(class_names), width=160 + 90 * len(class_names))}
+                                               height=max(340, 140 + 70 * len(class_names)))}
 
 
 def efficiency_figure(report: dict[str, Any]) -> dict[str, Any]:
@@ -160,9 +160,10 @@ def event_figure(view: EventView) -> dict[str, Any]:
     """The event display: one column per plane, one row per picture (charge, truth, prediction);
     zoom and pan are shared by the rows of a plane; axes are wire and tick numbers."""
     n_rows, n_cols = len(view.rows), len(view.plane_names)
-    gap_x, gap_y = 0.06, 0.08 / max(n_rows, 1)
+    gap_x, gap_y = 0.06, 0.16 / max(n_rows, 1)
     width, height = (1 - gap_x * (n_cols - 1)) / n_cols, (1 - gap_y * (n_rows - 1)) / n_rows
-    data, layout = [], _layout(view.title, height=330 * n_rows + 60, showlegend=True, annotations=[])
+    data, layout = [], _layout(view.title, height=330 * n_rows + 60, showlegend=True, annotations=[],
+                               legend={"orientation": "v", "x": 1.0, "y": 0.5, "xanchor": "left"})
     layout["margin"] = {"l": 50, "r": 20, "t": 60, "b": 40}
     for r, row in enumerate(view.rows):
         colours = SEMANTIC_COLOURS if row.kind == "semantic" else KIND_COLOURS
@@ -192,7 +193,8 @@ def event_figure(view: EventView) -> dict[str, Any]:
             data.append(trace)
             x0, y1 = p * (width + gap_x), 1 - r * (height + gap_y)
             layout[f"xaxis{_axis(n)}"] = {"domain": [x0, x0 + width], "anchor": f"y{_axis(n)}",
-                                          "title": {"text": "wire", "standoff": 2}, "showgrid": False,
+                                          "title": {"text": "wire" if r == n_rows - 1 else "", "standoff": 2},
+                                          "showgrid": False,
                                           **({"matches": f"x{_axis(p + 1)}"} if r else {})}
             layout[f"yaxis{_axis(n)}"] = {"domain": [y1 - height, y1], "anchor": f"x{_axis(n)}",
                                           "title": {"text": "tick", "standoff": 2}, "showgrid": False,

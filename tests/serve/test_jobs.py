@@ -1,0 +1,57 @@
+"""Training jobs: the form is checked like the command line (one-line errors), the queue keeps order,
+and a queued job can be dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from argonet.errors import ConfigError
+from argonet.serve import jobs
+from argonet.serve.store import Store
+
+
+@pytest.fixture
+def form(world):
+    return {"name": "new-run", "task": "classify", "model": "smallcnn", "data": "fake.h5", "epochs": "1",
+            "batch_size": "8", "extra": "run.device=cpu"}
+
+
+def test_a_good_form_becomes_train_overrides(form, world):
+    request = jobs.request_from_form(form, world["runs"], world["data"])
+    assert "model.name=smallcnn" in request.overrides and "run.epochs=1" in request.overrides
+    assert f"data.file={world['file']}" in request.overrides
+    assert f"run.output_dir={world['runs'] / 'new-run'}" in request.overrides
+
+
+@pytest.mark.parametrize("change, field, words", [
+    ({"name": "../up"}, "name", "use letters"),
+    ({"name": "good"}, "name", "already exists"),
+    ({"data": "../secret.txt"}, "data", "refused path"),
+    ({"data": "missing.h5"}, "data", "no file"),
+    ({"epochs": "many"}, "run.epochs", "many"),
+    ({"task": "regress"}, "task", "unknown task 'regress'"),
+    ({"extra": "optim.name=adamm"}, "optim.name", "adamm"),
+    ({"extra": "run.nonsense=1"}, "run.nonsense", ""),
+    ({"extra": "run.output_dir=/tmp/x"}, "run.output_dir", "set by the form"),
+    ({"extra": "justaword"}, "justaword", "expected key=value"),
+])
+def test_bad_forms_are_one_line_errors_naming_the_field(form, world, change, field, words):
+    with pytest.raises(ConfigError) as err:
+        jobs.request_from_form({**form, **change}, world["runs"], world["data"])
+    text = str(err.value)
+    assert text.startswith(field) and words in text and "\n" not in text
+
+
+def test_queue_order_stop_and_resume(form, world, tmp_path):
+    store = Store(tmp_path / "db.sqlite")
+    first = jobs.submit(store, jobs.request_from_form(form, world["runs"], world["data"]), tmp_path)
+    second = jobs.submit(store, jobs.request_from_form({**form, "name": "other"}, world["runs"], world["data"]),
+                         tmp_path)
+    assert store.request_stop(second) == "stopped"
+    taken = store.next_queued()
+    assert taken["id"] == first and taken["status"] == "running" and store.next_queued() is None
+    assert store.request_stop(first) == "running" and store.job(first)["stop_requested"] == 1
+    again = jobs.resume(store, store.job(second))
+    assert store.job(again)["args"][-1] == "run.resume=true" and store.job(again)["status"] == "queued"
+    store.orphaned_to_failed()
+    assert store.job(first)["status"] == "failed"
