@@ -155,13 +155,40 @@ def best_validation(scalars: dict[str, dict[str, list]]) -> dict[str, Any]:
     return {k: column[i] for k, column in val.items() if column[i] is not None}
 
 
+def _history_scalars(history: list[dict[str, Any]]) -> dict[str, dict[str, list]]:
+    """Epoch records of a checkpoint's progress as scalars.jsonl would hold them."""
+    train = {"step": [r.get("step") for r in history], "epoch_loss": [r.get("train_loss") for r in history]}
+    keys = sorted({k for r in history for k in r if k.startswith("val_")})
+    val = {"step": train["step"], **{k[4:]: [r.get(k) for r in history] for k in keys}}
+    return {"train": train, **({"val": val} if keys else {})}
+
+
+def run_state(folder: Path) -> tuple[dict[str, Any], dict[str, dict[str, list]]]:
+    """(run.json, scalars.jsonl) of a run; a run trained before these files existed is read from its
+    checkpoint instead (config, classes and per-epoch history; the table caches it)."""
+    if (folder / "run.json").is_file():
+        return read_json(folder / "run.json"), read_scalars(folder)
+    checkpoint = folder / "checkpoint.pt"
+    if not checkpoint.is_file():
+        return {}, read_scalars(folder)
+    from argonet.errors import ArgonetError
+    from argonet.train.checkpoint import read_checkpoint
+
+    try:
+        saved = read_checkpoint(checkpoint, field="checkpoint")
+    except ArgonetError as err:
+        raise DataError(str(err)) from None
+    state = {k: saved.get(k) for k in ("config", "class_names", "input_spec")}
+    return {**state, "status": "finished"}, _history_scalars((saved.get("progress") or {}).get("history") or [])
+
+
 def summarise(root: Path, folder: Path) -> dict[str, Any]:
     """A run table row: name, task, model, data, status, metrics, epochs, duration, updated, error."""
     name = folder.relative_to(root).as_posix()
     row: dict[str, Any] = {"name": name, "task": None, "model": None, "data": None, "status": "unknown",
                            "metrics": {}, "epochs": None, "duration_s": None, "updated": None, "error": None}
     try:
-        state = read_json(folder / "run.json") if (folder / "run.json").is_file() else {}
+        state, scalars = run_state(folder)
         config = state.get("config") or {}
         row["task"] = config.get("task") or ("classify" if config.get("model") else None)
         row["model"] = (config.get("model") or {}).get("name")
@@ -170,7 +197,6 @@ def summarise(root: Path, folder: Path) -> dict[str, Any]:
         row["error"] = state.get("error")
         if state.get("started") and state.get("updated"):
             row["duration_s"] = float(state["updated"]) - float(state["started"])
-        scalars = read_scalars(folder)
         row["epochs"] = sum(1 for v in (scalars.get("train") or {}).get("epoch_loss", []) if v is not None) or None
         evals = []
         for path in eval_files(folder):
@@ -216,10 +242,11 @@ def detail(root: Path, folder: Path) -> dict[str, Any]:
     row = summarise(root, folder)
     errors = [row["error"]] if row["status"] == "error" and row["error"] else []
     state: dict[str, Any] = {}
-    if (folder / "run.json").is_file():
-        try:
-            state = read_json(folder / "run.json")
-        except DataError as err:
+    scalars: dict[str, dict[str, list]] = {}
+    try:
+        state, scalars = run_state(folder)
+    except (DataError, OSError) as err:
+        if str(err) not in errors:
             errors.append(str(err))
     evals = []
     for path in eval_files(folder):
@@ -228,7 +255,7 @@ def detail(root: Path, folder: Path) -> dict[str, Any]:
         except DataError as err:
             errors.append(f"{path.relative_to(root).as_posix()}: {err}")
     return {**row, "config": state.get("config") or {}, "class_names": state.get("class_names"),
-            "input_spec": state.get("input_spec"), "scalars": read_scalars(folder), "evaluations": evals,
+            "input_spec": state.get("input_spec"), "scalars": scalars, "evaluations": evals,
             "checkpoints": checkpoints(folder, root), "log": log_tail(folder), "errors": errors}
 
 
