@@ -55,3 +55,27 @@ def test_queue_order_stop_and_resume(form, world, tmp_path):
     assert store.job(again)["args"][-1] == "run.resume=true" and store.job(again)["status"] == "queued"
     store.orphaned_to_failed()
     assert store.job(first)["status"] == "failed"
+
+
+def test_stopping_a_running_job_keeps_its_checkpoint(form, world, tmp_path):
+    import json
+    import threading
+
+    store = Store(tmp_path / "db.sqlite")
+    long = {**form, "name": "stopped-run", "epochs": "500",
+            "extra": "run.device=cpu run.tensorboard=false run.checkpoint_every_steps=1"}
+    job_id = jobs.submit(store, jobs.request_from_form(long, tmp_path, world["data"]), tmp_path)
+    job = store.next_queued()
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(jobs.run_job(store, job, threading.Event())))
+    thread.start()
+    checkpoint = tmp_path / "stopped-run" / "checkpoint.pt"
+    while not checkpoint.is_file() and thread.is_alive():
+        thread.join(0.2)
+    store.request_stop(job_id)
+    thread.join(120)
+    assert outcome == ["stopped"] and checkpoint.is_file()
+    done = store.job(job_id)
+    assert done["status"] == "stopped" and done["returncode"] == 130
+    assert json.loads((tmp_path / "stopped-run" / "run.json").read_text())["status"] == "interrupted"
+    assert "continue with run.resume=true" in (tmp_path / ".jobs" / f"{job_id}.log").read_text()

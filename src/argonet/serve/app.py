@@ -138,7 +138,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     @app.get("/runs", response_class=HTMLResponse)
     def runs_page(request: Request):
         rows = ctx.store.refresh_runs(runs_root)
-        keys = sorted({k for r in rows for k in r["metrics"]}, key=lambda k: (not k.endswith("accuracy"), k))[:6]
+        keys = sorted({k for r in rows for k in r["metrics"] if "plane" not in k}, key=_metric_order)[:6]
         return page(request, "runs.html", rows=rows, metric_keys=keys)
 
     def curve_figures(run: dict[str, Any]) -> dict[str, Any]:
@@ -319,6 +319,13 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         return FileResponse(_static_file(name), headers={"Cache-Control": "max-age=3600"})
 
     return app
+
+
+def _metric_order(key: str) -> tuple[int, str]:
+    """Evaluation figures first, then validation accuracy / mIoU, then the validation loss, then the rest."""
+    rank = 0 if not key.startswith("val_") else 1 if key in ("val_accuracy", "val_miou") else \
+        2 if key == "val_loss" else 3
+    return rank, key
 
 
 def _flatten(config: Any, prefix: str = "") -> dict[str, Any]:

@@ -68,14 +68,16 @@ def metric_figure(runs: dict[str, dict[str, dict[str, list]]]) -> dict[str, Any]
     traces = []
     dashes = ("solid", "dash", "dot", "dashdot", "longdash")
     for i, (name, scalars) in enumerate(runs.items()):
-        keys = [k for k in (scalars.get("val") or {}) if k not in ("step", "time", "loss")]
+        keys = [k for k in (scalars.get("val") or {}) if k not in ("step", "time", "loss") and "plane" not in k]
         for j, key in enumerate(keys):
             x, y = _series(scalars, "val", key)
             colour = PALETTE[(i if len(runs) > 1 else j) % len(PALETTE)]
             traces.append({"type": "scatter", "mode": "lines+markers", "x": x, "y": y,
                            "name": f"{name}: {key}" if len(runs) > 1 else key,
                            "line": {"color": colour, "dash": dashes[j % len(dashes)] if len(runs) > 1 else "solid"}})
-    return {"data": traces, "layout": _layout("validation metrics", xaxis={"title": "optimiser step"},
+    return {"data": traces, "layout": _layout("validation metrics (per plane: see the log)" if any(
+        "plane" in k for s in runs.values() for k in (s.get("val") or {})) else "validation metrics",
+                                              xaxis={"title": "optimiser step"},
                                               yaxis={"title": "value"})}
 
 
@@ -111,7 +113,7 @@ def confusion_figure(counts: list[list[int]], class_names: list[str], title: str
              "hovertemplate": "true %{y}, predicted %{x}: %{text}<br>click: list these events<extra></extra>",
              "colorbar": {"title": {"text": "fraction of true"}}}
     return {"data": [trace], "layout": _layout(title, xaxis={"title": "predicted", "side": "bottom"},
-                                               yaxis={"title": "true", "autorange": "reversed"},
+                                               yaxis={"title": "true", "autorange": "reversed", "automargin": True},
                                                height=max(340, 140 + 70 * len(class_names)))}
 
 
