@@ -13,8 +13,9 @@ from argonet.viz.style import KIND_COLOURS, SEMANTIC_COLOURS
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 CHARGE_SCALE = [[0.0, "#fcfdbf"], [0.25, "#fc8961"], [0.5, "#b73779"], [0.75, "#51127c"], [1.0, "#000004"]]
-BASE_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "template": "plotly_white",
-               "font": {"family": "system-ui, sans-serif", "size": 12}, "legend": {"orientation": "h", "y": -0.2}}
+BASE_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 70}, "template": "plotly_white",
+               "font": {"family": "system-ui, sans-serif", "size": 12},
+               "legend": {"orientation": "h", "y": -0.3, "yanchor": "top"}}
 
 
 def to_json(figure: dict[str, Any]) -> str:
@@ -40,6 +41,11 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return {**BASE_LAYOUT, "title": {"text": title, "x": 0.02, "font": {"size": 14}}, **extra}
 
 
+def _ax(text: str, **extra: Any) -> dict[str, Any]:
+    """An axis with a title (plotly.js 3 takes titles as objects)."""
+    return {"title": {"text": text}, **extra}
+
+
 def _series(scalars: dict[str, dict[str, list]], prefix: str, key: str) -> tuple[list, list]:
     """(steps, values) of one scalar, missing values dropped."""
     block = scalars.get(prefix) or {}
@@ -60,7 +66,7 @@ def loss_figure(runs: dict[str, dict[str, dict[str, list]]]) -> dict[str, Any]:
                 traces.append({"type": "scatter", "mode": "lines+markers" if key != "loss" or prefix == "val"
                                else "lines", "x": x, "y": y, "name": f"{label}{prefix} {key.replace('_', ' ')}",
                                "line": {"color": colour, **style}, "marker": {"size": 5}})
-    return {"data": traces, "layout": _layout("loss", xaxis={"title": "optimiser step"}, yaxis={"title": "loss"})}
+    return {"data": traces, "layout": _layout("loss", xaxis=_ax("optimiser step"), yaxis=_ax("loss"))}
 
 
 def metric_figure(runs: dict[str, dict[str, dict[str, list]]]) -> dict[str, Any]:
@@ -75,10 +81,9 @@ def metric_figure(runs: dict[str, dict[str, dict[str, list]]]) -> dict[str, Any]
             traces.append({"type": "scatter", "mode": "lines+markers", "x": x, "y": y,
                            "name": f"{name}: {key}" if len(runs) > 1 else key,
                            "line": {"color": colour, "dash": dashes[j % len(dashes)] if len(runs) > 1 else "solid"}})
-    return {"data": traces, "layout": _layout("validation metrics (per plane: see the log)" if any(
-        "plane" in k for s in runs.values() for k in (s.get("val") or {})) else "validation metrics",
-                                              xaxis={"title": "optimiser step"},
-                                              yaxis={"title": "value"})}
+    per_plane = any("plane" in k for s in runs.values() for k in (s.get("val") or {}))
+    title = "validation metrics" + (" (per plane: in the log)" if per_plane else "")
+    return {"data": traces, "layout": _layout(title, xaxis=_ax("optimiser step"), yaxis=_ax("value"))}
 
 
 def rate_figure(scalars: dict[str, dict[str, list]], images_per_step: int) -> dict[str, Any]:
@@ -89,17 +94,22 @@ def rate_figure(scalars: dict[str, dict[str, list]], images_per_step: int) -> di
         x, y = _series(scalars, "train", key)
         traces.append({"type": "scatter", "mode": "lines", "x": x, "y": y, "name": key.replace("lr_", "lr "),
                        "line": {"color": PALETTE[j % len(PALETTE)]}})
-    steps = [(s, t) for s, t, v in zip(block.get("step", []), block.get("time", []), block.get("loss", []))
-             if v is not None]
-    rates = [(s1, (s1 - s0) * images_per_step / (t1 - t0)) for (s0, t0), (s1, t1) in zip(steps, steps[1:])
-             if t1 > t0 and s1 > s0]
+    rates, last = [], None
+    for s, t, loss, epoch_end in zip(block.get("step", []), block.get("time", []), block.get("loss", []),
+                                     block.get("epoch_loss", [None] * len(block.get("step", [])))):
+        if epoch_end is not None:          # validation runs here: the next interval would include it
+            last = None
+        elif loss is not None:
+            if last is not None and t > last[1] and s > last[0]:
+                rates.append((s, (s - last[0]) * images_per_step / (t - last[1])))
+            last = (s, t)
     if rates:
         traces.append({"type": "scatter", "mode": "lines", "x": [r[0] for r in rates], "y": [r[1] for r in rates],
                        "name": "images/s", "yaxis": "y2", "line": {"color": "#555", "dash": "dot"}})
-    return {"data": traces, "layout": _layout("learning rate and throughput", xaxis={"title": "optimiser step"},
-                                              yaxis={"title": "learning rate", "type": "log"},
-                                              yaxis2={"title": "images/s", "overlaying": "y", "side": "right",
-                                                      "showgrid": False})}
+    return {"data": traces, "layout": _layout("learning rate and throughput", xaxis=_ax("optimiser step"),
+                                              yaxis=_ax("learning rate", type="log"),
+                                              yaxis2=_ax("images/s", overlaying="y", side="right", showgrid=False),
+                                              margin={**BASE_LAYOUT["margin"], "r": 70})}
 
 
 def confusion_figure(counts: list[list[int]], class_names: list[str], title: str) -> dict[str, Any]:
@@ -111,9 +121,9 @@ def confusion_figure(counts: list[list[int]], class_names: list[str], title: str
     trace = {"type": "heatmap", "z": norm, "x": class_names, "y": class_names, "text": text,
              "texttemplate": "%{text}", "colorscale": "Blues", "reversescale": True, "zmin": 0, "zmax": 1,
              "hovertemplate": "true %{y}, predicted %{x}: %{text}<br>click: list these events<extra></extra>",
-             "colorbar": {"title": {"text": "fraction of true"}}}
-    return {"data": [trace], "layout": _layout(title, xaxis={"title": "predicted", "side": "bottom"},
-                                               yaxis={"title": "true", "autorange": "reversed", "automargin": True},
+             "colorbar": _ax("fraction of true")}
+    return {"data": [trace], "layout": _layout(title, xaxis=_ax("predicted", side="bottom"),
+                                               yaxis=_ax("true", autorange="reversed", automargin=True),
                                                height=max(340, 140 + 70 * len(class_names)))}
 
 
@@ -140,8 +150,8 @@ def roc_figure(report: dict[str, Any]) -> dict[str, Any]:
     traces.append({"type": "scatter", "mode": "lines", "x": [0, 1], "y": [0, 1], "name": "random",
                    "line": {"color": "#bbb", "dash": "dot"}})
     return {"data": traces, "layout": _layout("ROC: one class against the rest",
-                                              xaxis={"title": "background efficiency", "range": [0, 1]},
-                                              yaxis={"title": "signal efficiency", "range": [0, 1.02]})}
+                                              xaxis=_ax("background efficiency", range=[0, 1]),
+                                              yaxis=_ax("signal efficiency", range=[0, 1.02]))}
 
 
 def iou_figure(report: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +199,7 @@ def event_figure(view: EventView) -> dict[str, Any]:
                 vmax = float(np.percentile(signal, 90)) if signal.size else 1.0
                 trace = {"type": "heatmap", "z": z, "x": x, "y": y, "zmin": 0, "zmax": max(vmax, 1e-6),
                          "colorscale": CHARGE_SCALE, "showscale": p == n_cols - 1 and r == 0,
-                         "colorbar": {"title": {"text": "ADC"}, "len": height, "y": 1 - height / 2},
+                         "colorbar": _ax("ADC", len=height, y=1 - height / 2),
                          "hovertemplate": "wire %{x}, tick %{y}: %{z:.1f} ADC<extra></extra>"}
             trace.update(xaxis=f"x{_axis(n)}", yaxis=f"y{_axis(n)}")
             data.append(trace)

@@ -196,7 +196,8 @@ def summarise(root: Path, folder: Path) -> dict[str, Any]:
         row["status"] = status_of(state, folder)
         row["error"] = state.get("error")
         if state.get("started") and state.get("updated"):
-            row["duration_s"] = float(state["updated"]) - float(state["started"])
+            end = time.time() if row["status"] == "running" else float(state["updated"])
+            row["duration_s"] = end - float(state["started"])
         row["epochs"] = sum(1 for v in (scalars.get("train") or {}).get("epoch_loss", []) if v is not None) or None
         evals = []
         for path in eval_files(folder):
