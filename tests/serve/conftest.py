@@ -28,7 +28,7 @@ def world(tmp_path_factory) -> dict[str, Path]:
     runs, data = root / "runs", root / "data"
     runs.mkdir()
     data.mkdir()
-    file = write_sample(data / "fake.h5", 48)
+    file = write_sample(data / "fake.h5", 48, prediction="argonet_prediction")
     with one_torch_thread():
         assert main(["train", "task=classify", "model.name=smallcnn", f"data.file={file}", "run.epochs=2",
                      f"run.output_dir={runs / 'good'}", *QUIET]) == 0

@@ -50,10 +50,21 @@ def fake_event(rng: np.random.Generator, number: int, shape: tuple[int, int] = (
     return Event(charge, semantic, kind, truth=truth, run=1, subrun=0, event=number)
 
 
-def write_sample(path: Path, n_events: int, shape: tuple[int, int] = (32, 32), seed: int = 0) -> Path:
-    """A larcv3 file of ``n_events`` fake events."""
+def write_sample(path: Path, n_events: int, shape: tuple[int, int] = (32, 32), seed: int = 0,
+                 prediction: str | None = None) -> Path:
+    """A larcv3 file of ``n_events`` fake events; with ``prediction``, also a sparse2d product of that name:
+    the semantic labels with a random fraction (0 to 60 %) of the pixels of each event set to background."""
     rng = np.random.default_rng(seed)
     with Larcv3Writer(path) as writer:
         for i in range(n_events):
-            writer.write(fake_event(rng, i, shape))
+            event = fake_event(rng, i, shape)
+            if prediction is None:
+                writer.write(event)
+                continue
+            wrong = rng.uniform(0, 0.6)
+            predicted = [SparseImage(s.meta, s.index, np.where(rng.random(len(s.value)) < wrong, 0.0, s.value)
+                                     .astype(np.float32)) for s in event.semantic]
+            writer.write_products({"sparse2d/sbndwire": event.charge, "sparse2d/sbnd_cosmicseg": event.semantic,
+                                   "sparse2d/argonet_kind": event.kind, f"sparse2d/{prediction}": predicted},
+                                  event_id=(event.run, event.subrun, event.event), truth=event.truth)
     return writer.path

@@ -86,3 +86,22 @@ def test_checkpoint_download(client, world):
 
 def test_compare_needs_two_to_five_runs(client):
     assert client.get("/compare?run=good").status_code == 422
+
+
+def test_worst_iou_events_agree_with_the_event_page(client):
+    from argonet.serve.events import per_event_iou
+
+    page = client.get("/worst", params={"file": "fake.h5", "prediction": "argonet_prediction"})
+    assert page.status_code == 200 and "48 scanned" in page.text
+    rows = per_event_iou(client.app.state.ctx.data_root / "fake.h5", "argonet_prediction")
+    assert [r["miou"] for r in rows] == sorted(r["miou"] for r in rows)
+    worst = rows[0]
+    assert f"entry={worst['entry']}&prediction=argonet_prediction" in page.text
+    event = client.get("/event", params={"file": "fake.h5", "entry": worst["entry"],
+                                         "prediction": "argonet_prediction"})
+    assert 'id="event-metrics"' in event.text and f"{worst['miou']:.4g}" in event.text
+
+
+def test_worst_needs_a_prediction_product(client):
+    response = client.get("/worst", params={"file": "fake.h5", "prediction": "nothing"})
+    assert response.status_code == 422 and "no sparse2d product &#39;nothing&#39;" in response.text

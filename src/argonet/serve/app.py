@@ -25,6 +25,7 @@ from argonet.serve.safety import TOKEN_COOKIE, PathRefused, resolve_under, token
 from argonet.serve.store import Store
 
 PAGE_EVENTS = 100
+WORST_EVENTS_SCANNED = 5000
 
 
 @dataclass
@@ -256,6 +257,15 @@ def create_app(cfg: ServeConfig) -> FastAPI:
                                    if r["entry"] == str(entry)), None)
         return page(request, "event.html", file=file, view=view, figure=plots.event_figure(view), eval=eval,
                     classified=classified, prediction=prediction, zoom=zoom)
+
+    @app.get("/worst", response_class=HTMLResponse)
+    def worst_page(request: Request, file: str, prediction: str, limit: int = WORST_EVENTS_SCANNED):
+        path = resolve_under(data_root, file)
+        if not path.is_file():
+            raise PathRefused(f"no file {file!r}")
+        rows = events.per_event_iou(path, prediction, limit)
+        return page(request, "worst.html", file=file, prediction=prediction, rows=rows[:PAGE_EVENTS],
+                    n_scanned=len(rows))
 
     # ---- jobs ----------------------------------------------------------------------------------------
     @app.get("/jobs", response_class=HTMLResponse)

@@ -11,13 +11,14 @@ from dataclasses import asdict, dataclass, field
 import os
 from pathlib import Path
 from typing import Any
+import warnings
 
 import h5py
 import numpy as np
 
 from argonet.conf.display import DisplayConfig
 from argonet.errors import DataError, FormatError
-from argonet.eval.segmentation import summarise as segmentation_summary
+from argonet.eval.segmentation import plane_metrics, summarise as segmentation_summary
 from argonet.io import Larcv3File
 from argonet.io.larcv3_layout import TRUTH_DTYPE, TRUTH_PATH, process_text
 from argonet.viz.display import PLANE_NAMES, active_window
@@ -25,6 +26,7 @@ from argonet.viz.style import KIND_NAMES, SEMANTIC_NAMES
 
 SUFFIXES = (".h5", ".hdf5", ".larcv3")
 MAX_DISPLAY_PIXELS = 600
+CHUNK_EVENTS = 256
 DEFAULTS = DisplayConfig(file="-")
 SEMANTIC_CLASSES = list(SEMANTIC_NAMES)
 
@@ -118,13 +120,20 @@ def prediction_producers(products: dict[str, list[str]]) -> list[str]:
 
 
 def _per_event_metrics(truth: list[np.ndarray], predicted: list[np.ndarray], names: list[str]) -> dict[str, Any]:
-    """Pixel accuracy and IoU per plane of one event (charge pixels only), as ``argonet inference`` reports."""
+    """Pixel accuracy and IoU per plane of one event (charge pixels only), as ``argonet inference`` reports,
+    and their mean over the planes that have pixels (the figure ``per_event_iou`` sorts by)."""
     k = len(SEMANTIC_CLASSES)
     cm = np.zeros((1, len(truth), k, k), dtype=np.int64)
     for p, (t, q) in enumerate(zip(truth, predicted)):
         mask = (t >= 0) & (t < k) & (q >= 0) & (q < k)
         cm[0, p] = np.bincount(t[mask].astype(np.int64) * k + q[mask].astype(np.int64), minlength=k * k).reshape(k, k)
-    return segmentation_summary(cm, SEMANTIC_CLASSES, names)["planes"]
+    planes = segmentation_summary(cm, SEMANTIC_CLASSES, names)["planes"]
+    metrics = next(iter(planes.values())).keys()
+    mean = {}
+    for m in metrics:
+        values = [v[m] for v in planes.values() if v[m] is not None]
+        mean[m] = float(np.mean(values)) if values else None
+    return {**planes, "mean of planes": mean}
 
 
 def event_view(path: Path, entry: int, prediction: str | None = None, zoom: bool = True) -> EventView:
@@ -166,3 +175,35 @@ def event_view(path: Path, entry: int, prediction: str | None = None, zoom: bool
     return EventView(entry, title, names, [(w.start, t.start) for w, t in windows], pools,
                      [c.meta.pixel_cm for c in charge], [c.meta.origin_cm for c in charge], rows,
                      None if truth is None else asdict(truth), candidates, metrics)
+
+
+def per_event_iou(path: Path, prediction: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """Per event, the prediction's IoU against the truth labels (mean of the planes): entry, miou,
+    cosmic_iou, neutrino_iou, accuracy, worst first (events without charge last)."""
+    k = len(SEMANTIC_CLASSES)
+    out: list[dict[str, Any]] = []
+    with Larcv3File(path) as f:
+        for producer in (DEFAULTS.semantic, prediction):
+            if not f.has_product("sparse2d", producer):
+                raise DataError(f"no sparse2d product {producer!r} in {path.name}")
+        n = len(f) if limit is None else min(limit, len(f))
+        for start in range(0, n, CHUNK_EVENTS):
+            stop = min(n, start + CHUNK_EVENTS)
+            truth = f.sparse2d_range(DEFAULTS.semantic, start, stop)
+            predicted = f.sparse2d_range(prediction, start, stop)
+            planes = truth.n_projections
+            if planes is None or not np.array_equal(truth.voxel_offsets, predicted.voxel_offsets):
+                raise FormatError(f"{prediction} does not label the same pixels as {DEFAULTS.semantic}",
+                                  file=str(path))
+            t = np.clip(truth.value.astype(np.int64), 0, k - 1)
+            p = np.clip(predicted.value.astype(np.int64), 0, k - 1)
+            rows = truth.voxel_rows()
+            counts = np.bincount((rows * k + t) * k + p, minlength=len(truth.projection_id) * k * k)
+            metrics = plane_metrics(counts.reshape(stop - start, planes, k, k))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)      # an event without charge: all planes NaN
+                means = {m: np.nanmean(np.where(np.isfinite(v), v, np.nan), axis=1) for m, v in metrics.items()}
+            for i in range(stop - start):
+                out.append({"entry": start + i, **{m: (None if np.isnan(v[i]) else float(v[i]))
+                                                   for m, v in means.items()}})
+    return sorted(out, key=lambda r: (r["miou"] is None, r["miou"] if r["miou"] is not None else 0.0))
