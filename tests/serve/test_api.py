@@ -52,7 +52,7 @@ def test_confusion_cell_lists_its_events_linked_to_the_browser(client, world):
     rows = [ln.split(",") for ln in (world["runs"] / "good/eval/predictions.csv").read_text().splitlines()[1:]]
     expected = sorted(int(r[0]) for r in rows if r[1] == "CCQE" and r[2] == "NCRES")
     page = client.get("/select", params={"eval": "good/eval/metrics.json", "true": "CCQE", "pred": "NCRES"}).text
-    assert f"{len(expected)} events: true <b>CCQE</b>, predicted <b>NCRES</b>" in page
+    assert f"<h1>{len(expected)} events: true CCQE, predicted NCRES</h1>" in page
     for entry in expected:
         assert f"file=fake.h5&entry={entry}&eval=" in page
 
@@ -105,3 +105,13 @@ def test_worst_iou_events_agree_with_the_event_page(client):
 def test_worst_needs_a_prediction_product(client):
     response = client.get("/worst", params={"file": "fake.h5", "prediction": "nothing"})
     assert response.status_code == 422 and "no sparse2d product &#39;nothing&#39;" in response.text
+
+
+def test_roc_point_lists_the_background_events_the_cut_keeps(client, world):
+    rows = [ln.split(",") for ln in (world["runs"] / "good/eval/predictions.csv").read_text().splitlines()[1:]]
+    background = sorted((r for r in rows if r[1] != "CCQE"), key=lambda r: -float(r[3]))   # p_CCQE column
+    page = client.get("/select", params={"eval": "good/eval/metrics.json", "roc": "CCQE", "bkg_eff": 0.5}).text
+    kept = background[:len(background) // 2 + len(background) % 2]
+    assert f"<h1>{len(kept)} background events that the CCQE selection keeps at background efficiency 0.500" in page
+    assert all(f"entry={r[0]}&eval=" in page for r in kept)
+    assert f"entry={background[-1][0]}&eval=" not in page

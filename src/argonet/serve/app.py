@@ -208,14 +208,21 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         return None
 
     @app.get("/select", response_class=HTMLResponse)
-    def select_page(request: Request, eval: str, true: str | None = None, pred: str | None = None):
+    def select_page(request: Request, eval: str, true: str | None = None, pred: str | None = None,
+                    roc: str | None = None, bkg_eff: float | None = None):
         metrics_path = resolve_under(runs_root, eval)
         report = runs.read_json(metrics_path)
         predictions = metrics_path.with_name("predictions.csv")
         if not predictions.is_file():
             raise DataError(f"{eval}: no predictions.csv beside it (evaluate writes one per event)")
-        rows = runs.predictions_where(predictions, true or None, pred or None)
-        return page(request, "select.html", eval=eval, true_class=true, pred_class=pred, rows=rows, n_rows=len(rows),
+        if roc:
+            rows = runs.false_positives(predictions, roc, 0.0 if bkg_eff is None else bkg_eff)
+            heading = (f"{len(rows)} background events that the {roc} selection keeps at background "
+                       f"efficiency {bkg_eff or 0:.3f}")
+        else:
+            rows = runs.predictions_where(predictions, true or None, pred or None)
+            heading = f"{len(rows)} events: true {true or 'any'}, predicted {pred or 'any'}"
+        return page(request, "select.html", eval=eval, heading=heading, rows=rows, n_rows=len(rows),
                     data_file=_data_name(report), class_names=report.get("class_names", []))
 
     # ---- events --------------------------------------------------------------------------------------

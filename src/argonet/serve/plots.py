@@ -144,11 +144,14 @@ def roc_figure(report: dict[str, Any]) -> dict[str, Any]:
     traces = []
     for i, (name, curve) in enumerate((report.get("roc") or {}).items()):
         auc = (report.get("auc") or {}).get(name)
-        traces.append({"type": "scatter", "mode": "lines", "x": curve["background_efficiency"],
+        traces.append({"type": "scatter", "mode": "lines+markers", "x": curve["background_efficiency"],
                        "y": curve["signal_efficiency"], "name": f"{name} (AUC {auc:.3f})" if auc else name,
+                       "customdata": [name] * len(curve["signal_efficiency"]), "marker": {"size": 4},
+                       "hovertemplate": f"{name}: signal efficiency %{{y:.3f}}, background %{{x:.3f}}"
+                                        "<br>click: list the background events kept<extra></extra>",
                        "line": {"color": PALETTE[i % len(PALETTE)]}})
     traces.append({"type": "scatter", "mode": "lines", "x": [0, 1], "y": [0, 1], "name": "random",
-                   "line": {"color": "#bbb", "dash": "dot"}})
+                   "line": {"color": "#bbb", "dash": "dot"}, "hoverinfo": "skip"})
     return {"data": traces, "layout": _layout("ROC: one class against the rest",
                                               xaxis=_ax("background efficiency", range=[0, 1]),
                                               yaxis=_ax("signal efficiency", range=[0, 1.02]))}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 from pathlib import Path
 import time
@@ -260,8 +261,8 @@ def detail(root: Path, folder: Path) -> dict[str, Any]:
             "checkpoints": checkpoints(folder, root), "log": log_tail(folder), "errors": errors}
 
 
-def predictions_where(path: Path, true: str | None, predicted: str | None) -> list[dict[str, Any]]:
-    """Rows of a ``predictions.csv`` with the given true and predicted class (None: any), highest p first."""
+def read_predictions(path: Path) -> list[dict[str, str]]:
+    """The rows of a ``predictions.csv`` (entry, true, predicted, p_<class>...)."""
     try:
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))
@@ -269,6 +270,24 @@ def predictions_where(path: Path, true: str | None, predicted: str | None) -> li
         raise DataError(f"{path.name}: cannot read ({err})") from None
     if rows and not {"entry", "true", "predicted"} <= set(rows[0]):
         raise DataError(f"{path.name}: expected columns entry, true, predicted")
+    return rows
+
+
+def false_positives(path: Path, signal: str, background_efficiency: float) -> list[dict[str, str]]:
+    """The background events (true class not ``signal``) that a cut on p_<signal> keeps at the ROC point
+    of this background efficiency, highest p first: what a click on that point of the curve lists."""
+    rows = read_predictions(path)
+    key = f"p_{signal}"
+    if rows and key not in rows[0]:
+        raise DataError(f"{path.name}: no column {key}")
+    background = sorted((r for r in rows if r["true"] != signal), key=lambda r: -float(r[key]))
+    keep = math.ceil(min(max(background_efficiency, 0.0), 1.0) * len(background) - 1e-9)
+    return background[:keep]
+
+
+def predictions_where(path: Path, true: str | None, predicted: str | None) -> list[dict[str, Any]]:
+    """Rows of a ``predictions.csv`` with the given true and predicted class (None: any), highest p first."""
+    rows = read_predictions(path)
     picked = [r for r in rows if true in (None, r["true"]) and predicted in (None, r["predicted"])]
     key = f"p_{predicted}" if predicted else None
     if key and picked and key in picked[0]:

@@ -24,6 +24,13 @@ const argonet = (() => {
           const q = new URLSearchParams({eval: div.dataset.eval, true: p.y, pred: p.x});
           window.location.href = "/select?" + q.toString();
         });
+      } else if (div.dataset.click === "roc") {
+        div.on("plotly_click", ev => {
+          const p = ev.points.find(q => q.customdata !== undefined);
+          if (!p) return;
+          const q = new URLSearchParams({eval: div.dataset.eval, roc: p.customdata, bkg_eff: p.x});
+          window.location.href = "/select?" + q.toString();
+        });
       }
     });
   }
