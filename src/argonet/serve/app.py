@@ -247,7 +247,8 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         rows = events.event_rows(table, start, start + PAGE_EVENTS, None if entries is None else np.array(entries, int))
         class_list = sorted(set(classes.tolist()) - {""}) if classes is not None else []
         return page(request, "events.html", file=file, rows=rows, n=n, start=start, page_size=PAGE_EVENTS, cls=cls,
-                    classes=class_list, products=table["products"], total=table["n_events"])
+                    classes=class_list, products=table["products"], total=table["n_events"],
+                    predictions=events.prediction_producers(table["products"]))
 
     @app.get("/event", response_class=HTMLResponse)
     def event_page(request: Request, file: str, entry: int, prediction: str | None = None, eval: str | None = None,
