@@ -20,8 +20,9 @@ import time
 from typing import Any
 
 import argonet
-from argonet.conf.segment import TrainTaskConfig
-from argonet.errors import ArgonetError, ConfigError
+from argonet.conf.classify import TrainCommandConfig
+from argonet.conf.compose import compose
+from argonet.errors import ConfigError
 from argonet.serve.safety import PathRefused, resolve_under
 from argonet.serve.store import Store
 
@@ -29,31 +30,14 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 FORM_FIELDS = {"task": "task", "model": "model.name", "epochs": "run.epochs", "batch_size": "run.batch_size",
                "lr": "optim.lr", "downsample": "data.downsample"}
 POLL_S = 0.5
+_COMPOSE_LOCK = threading.Lock()
 
 
-def _first_line(text: str) -> str:
-    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
-    return lines[0] if lines else str(text)
-
-
-def validate_train(overrides: list[str]) -> TrainTaskConfig:
-    """The ``argonet train`` configuration the overrides give; ConfigError (one line) when they do not."""
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    for item in overrides:
-        if "=" not in item:
-            raise ConfigError(item, "expected key=value (e.g. run.epochs=2)")
-    try:
-        merged = OmegaConf.merge(OmegaConf.structured(TrainTaskConfig), OmegaConf.from_dotlist(overrides))
-        return OmegaConf.to_object(merged)  # type: ignore[return-value]
-    except ArgonetError:
-        raise
-    except OmegaConfBaseException as err:
-        key = getattr(err, "full_key", None) or "config"
-        raise ConfigError(str(key), _first_line(str(err))) from None
-    except (TypeError, ValueError) as err:
-        raise ConfigError("config", _first_line(str(err))) from None
+def validate_train(overrides: list[str]) -> TrainCommandConfig:
+    """The ``argonet train`` configuration the overrides give (composed as the command line composes it);
+    ConfigError (one line) when they do not."""
+    with _COMPOSE_LOCK:                  # Hydra's global state: one composition at a time
+        return compose("train", TrainCommandConfig, overrides)
 
 
 @dataclass
