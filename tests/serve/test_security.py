@@ -74,3 +74,11 @@ def test_every_request_without_the_token_is_401(world):
     assert client.get("/api/runs", headers={"Authorization": "Bearer correct-horse"}).status_code == 200
     assert client.get("/runs?token=correct-horse").status_code == 200
     assert client.get("/api/runs").status_code == 200          # the cookie set by the first visit
+
+
+def test_forms_posted_from_another_site_are_refused(client):
+    form = {"name": "x", "data": "fake.h5"}
+    assert client.post("/jobs", data=form, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert client.post("/jobs/1/stop", headers={"Origin": "http://127.0.0.1:9"}).status_code == 403
+    own = client.post("/jobs", data={**form, "name": "../x"}, headers={"Origin": "http://testserver"})
+    assert own.status_code == 422 and "name: use letters" in own.text

@@ -21,7 +21,7 @@ from argonet import __version__
 from argonet.conf.serve import ServeConfig
 from argonet.errors import ArgonetError, DataError
 from argonet.serve import events, jobs, plots, runs
-from argonet.serve.safety import TOKEN_COOKIE, PathRefused, resolve_under, token_ok
+from argonet.serve.safety import TOKEN_COOKIE, PathRefused, resolve_under, same_origin, token_ok
 from argonet.serve.store import Store
 
 PAGE_EVENTS = 100
@@ -92,6 +92,8 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         given = request.query_params.get("token")
         if not token_ok(cfg.token, given, request.cookies.get(TOKEN_COOKIE), request.headers.get("authorization")):
             return PlainTextResponse("401: this server needs its token (?token=...)", status_code=401)
+        if request.method == "POST" and not same_origin(request.headers.get("origin"), request.headers.get("host")):
+            return PlainTextResponse("403: forms are accepted from this server's own pages only", status_code=403)
         response = await call_next(request)
         if cfg.token and given:
             response.set_cookie(TOKEN_COOKIE, cfg.token, httponly=True, samesite="strict")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from argonet.errors import ArgonetError
 
@@ -39,3 +40,11 @@ def token_ok(expected: str | None, query: str | None, cookie: str | None, header
     bearer = header[7:] if header and header.lower().startswith("bearer ") else None
     return any(given is not None and hmac.compare_digest(given.encode(), expected.encode())
                for given in (query, cookie, bearer))
+
+
+def same_origin(origin: str | None, host: str | None) -> bool:
+    """Whether a POST comes from this server's own pages: a browser names the page's origin in ``Origin``;
+    another site's form (cross-site request forgery) names its own. No ``Origin`` (a script, curl) passes."""
+    if origin is None:
+        return True
+    return host is not None and urlsplit(origin).netloc == host
