@@ -1,5 +1,5 @@
 """A tiny served world: a fake-event larcv3 file under data/, a real 2-epoch smallcnn run and its
-evaluation under runs/ (written by the real engine and commands), and a second, failed run."""
+evaluation under runs/ (written by the real engine and commands), and a broken one (corrupt metrics.json)."""
 
 from __future__ import annotations
 

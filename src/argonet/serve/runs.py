@@ -24,6 +24,8 @@ SKIP_DIRS = {"tensorboard", "__pycache__"}
 MAX_DEPTH = 4
 #: a "running" run whose process is gone and whose files have not changed for this long is interrupted
 STALE_S = 120.0
+#: bumped when a run table row gains or changes a field: rows cached by an older server are rebuilt
+SUMMARY_VERSION = 2
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -68,7 +70,7 @@ def eval_files(folder: Path) -> list[Path]:
 
 def fingerprint(folder: Path) -> str:
     """Sizes and modification times of the files a summary is made of (changes when the run moves on)."""
-    parts = []
+    parts = [f"v{SUMMARY_VERSION}"]
     for path in [folder / n for n in ("run.json", "scalars.jsonl", *CHECKPOINTS)] + eval_files(folder):
         try:
             st = path.stat()
@@ -187,13 +189,16 @@ def summarise(root: Path, folder: Path) -> dict[str, Any]:
     """A run table row: name, task, model, data, status, metrics, epochs, duration, updated, error."""
     name = folder.relative_to(root).as_posix()
     row: dict[str, Any] = {"name": name, "task": None, "model": None, "data": None, "status": "unknown",
-                           "metrics": {}, "epochs": None, "duration_s": None, "updated": None, "error": None}
+                           "metrics": {}, "epochs": None, "duration_s": None, "updated": None, "error": None,
+                           "hparams": {}}
     try:
         state, scalars = run_state(folder)
         config = state.get("config") or {}
         row["task"] = config.get("task") or ("classify" if config.get("model") else None)
         row["model"] = (config.get("model") or {}).get("name")
         row["data"] = (config.get("data") or {}).get("file")
+        optim, settings = config.get("optim") or {}, config.get("run") or {}
+        row["hparams"] = {"optimizer": optim.get("name"), "lr": optim.get("lr"), "batch": settings.get("batch_size")}
         row["status"] = status_of(state, folder)
         row["error"] = state.get("error")
         if state.get("started") and state.get("updated"):

@@ -283,9 +283,11 @@ def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Data
                           build_report, meta)
         log.state(status="completed", stopped=result.stopped)
         return result
+    except KeyboardInterrupt:
+        log.state(status="interrupted", error="interrupted; continue from its checkpoint with run.resume=true")
+        raise
     except BaseException as err:
-        log.state(status="interrupted" if isinstance(err, KeyboardInterrupt) else "failed",
-                  error=(str(err).strip().splitlines() or [type(err).__name__])[0])
+        log.state(status="failed", error=(str(err).strip().splitlines() or [type(err).__name__])[0])
         raise
     finally:
         log.close()
