@@ -147,6 +147,28 @@ def test_early_stopping_on_validation_loss(tmp_path):
     assert torch.load(result.checkpoint, weights_only=True)["progress"]["bad_epochs"] == 2
 
 
+class StopAfter(Exception):
+    """Raised by an epoch callback to stop training (as a sweep's pruner does)."""
+
+
+def test_epoch_callbacks_see_each_record_and_can_stop_the_run(tmp_path):
+    seen = []
+
+    def watch(epoch, record):
+        seen.append((epoch, record))
+
+    def stop(epoch, record):
+        if record["val_accuracy"] >= 0.0 and epoch == 1:
+            raise StopAfter(f"epoch {epoch}")
+
+    with pytest.raises(StopAfter, match="epoch 1"):
+        train_toy(tmp_path, run={"epochs": 4}, callbacks=[watch, stop])
+    assert [e for e, _ in seen] == [0, 1] and {"train_loss", "val_loss", "val_accuracy"} <= set(seen[1][1])
+    state = torch.load(tmp_path / ckpt.LAST, weights_only=True)        # the checkpoint of the stopping epoch
+    assert state["epoch"] == 2 and [h["epoch"] for h in state["progress"]["history"]] == [0, 1]
+    assert state["progress"]["history"][1]["val_loss"] == seen[1][1]["val_loss"]
+
+
 def test_channels_last_trains_like_contiguous(tmp_path):
     ref, _ = train_toy(tmp_path / "ref", run={"epochs": 1, "channels_last": False}, val=False)
     cl, _ = train_toy(tmp_path / "cl", run={"epochs": 1}, val=False)        # the default

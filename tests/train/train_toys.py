@@ -52,7 +52,8 @@ class TinyNet(nn.Module):
 
 
 def train_toy(output_dir, *, n_train: int = 48, batch_size: int = 8, model: dict | str | None = None,
-              optim: dict | None = None, run: dict | None = None, task=None, val: bool = True, info=None):
+              optim: dict | None = None, run: dict | None = None, task=None, val: bool = True, info=None,
+              callbacks=()):
     """Build a model (smallcnn with ``model`` arguments, or ``model="tiny"``) and in-memory loaders,
     run ``fit``; returns (model, FitResult)."""
     from argonet.conf.train import OptimConfig, RunConfig
@@ -72,7 +73,8 @@ def train_toy(output_dir, *, n_train: int = 48, batch_size: int = 8, model: dict
                            "tensorboard": False, "amp": "off", **(run or {})})
     optim_cfg = OptimConfig(**{"lr": 0.05, **(optim or {})})
     result = fit(net, task or ClassifyTask(), train_loader, val_loader, optim=optim_cfg, run=run_cfg,
-                 class_names=["a", "b", "c"], input_spec={"in_chans": 2, "size": [16, 16]}, echo=False)
+                 class_names=["a", "b", "c"], input_spec={"in_chans": 2, "size": [16, 16]}, echo=False,
+                 callbacks=callbacks)
     return net, result
 
 

@@ -11,7 +11,7 @@ training-curve picture (``training_curves.png``) redrawn in the run folder at ea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, is_dataclass
 import math
@@ -44,6 +44,10 @@ class Task(Protocol):
     def __call__(self, model: nn.Module, batch: Any) -> dict[str, Any]: ...
 
     def metrics(self, outputs: Tensor, targets: Any) -> dict[str, float]: ...
+
+
+#: called after each epoch with the epoch number and that epoch's record (losses and validation metrics)
+EpochCallback = Callable[[int, dict[str, float]], None]
 
 
 class NonFiniteLossError(ArgonetError):
@@ -261,13 +265,16 @@ def _as_dict(config: Any) -> Any:
 def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: DataLoader | None = None, *,
         optim: OptimConfig, run: RunConfig, class_names: list[str] | None = None,
         input_spec: dict[str, Any] | None = None, config: Any = None, echo: bool = True,
-        build_report: str | None = None) -> FitResult:
+        build_report: str | None = None, callbacks: Sequence[EpochCallback] = ()) -> FitResult:
     """Train ``model`` for ``run.epochs`` epochs (or until early stopping / ``run.max_steps``).
 
     Checkpoints go to ``run.output_dir/checkpoint.pt`` (every ``run.checkpoint_every_steps`` and at
     each epoch end) and ``best.pt`` (lowest validation loss); ``run.resume`` continues from the
     former exactly. ``class_names``, ``input_spec``, ``config`` and the model's builder are stored for
     inference; ``build_report`` (how the model was built) is logged once.
+    Each of ``callbacks`` is called on every rank after each epoch's checkpoint is written, with the
+    epoch and its record (``train_loss``, ``val_loss``, ``val_<metric>``); an exception it raises
+    stops training there and propagates, the checkpoints written so far being kept.
     """
     resume_state = ckpt.read_checkpoint(Path(run.output_dir) / ckpt.LAST) if run.resume else None
     device = resolve_device(run.device, env_info().local_rank)
@@ -280,7 +287,7 @@ def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Data
     try:
         with determinism(run.deterministic, device):
             result = _fit(model, task, train_loader, val_loader, optim, run, info, log, device, resume_state,
-                          build_report, meta)
+                          build_report, meta, tuple(callbacks))
         log.state(status="completed", stopped=result.stopped)
         return result
     except KeyboardInterrupt:
@@ -296,7 +303,8 @@ def fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Data
 
 def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: DataLoader | None,
          optim: OptimConfig, run: RunConfig, info: DistInfo, log: RunLog, device: torch.device,
-         state: dict[str, Any] | None, build_report: str | None, meta: dict[str, Any]) -> FitResult:
+         state: dict[str, Any] | None, build_report: str | None, meta: dict[str, Any],
+         callbacks: tuple[EpochCallback, ...] = ()) -> FitResult:
     """``fit`` once the process group, log and determinism are set up."""
     if len(train_loader) == 0:
         raise DataError("train: the training split gives no full batch; lower run.batch_size or add events")
@@ -380,6 +388,8 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
         if improved:
             save(out_dir / ckpt.BEST)
         save()
+        for callback in callbacks:
+            callback(epoch, dict(record))
         if run.early_stopping_patience and progress.bad_epochs >= run.early_stopping_patience:
             log.info(f"early stopping: validation loss has not improved for {progress.bad_epochs} epochs")
             stopped = "early_stopping"
