@@ -34,6 +34,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                   "sim-to-real study on DUNE CVN maps: simulation only, fine-tuned on real, real only"),
     "serve": ("argonet.cli.serve", "argonet.conf.serve:ServeConfig",
               "web front end: run table, live curves, confusion matrices to events, event browser, training jobs"),
+    "sweep": ("argonet.cli.sweep", "argonet.conf.sweep:SweepConfig",
+              "hyper-parameter search (Optuna) over training configurations: pruning, workers, Pareto fronts"),
 }
 
 #: commands whose output appears only when complete (written under a temporary name, then renamed)
