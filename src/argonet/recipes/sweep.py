@@ -10,6 +10,7 @@ Pruning reads the engine's per-epoch validation records through an epoch callbac
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from importlib.util import find_spec
 import multiprocessing
 import os
 from pathlib import Path
@@ -74,15 +75,23 @@ def make_plan(cfg: SweepConfig) -> SweepPlan:
     return SweepPlan(base, cfg.sweep, space, folder, storage)
 
 
+def database_url(url: str) -> str:
+    """``url`` for SQLAlchemy: plain ``postgresql://`` uses psycopg2 where psycopg 3 is not installed."""
+    if url.startswith("postgresql://") and find_spec("psycopg") is None and find_spec("psycopg2") is not None:
+        return "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    return url
+
+
 def open_storage(plan: SweepPlan) -> RDBStorage:
     """The study database, with heartbeats: a trial whose worker stops beating is failed and retried."""
     kwargs = {"connect_args": {"timeout": 60}} if plan.storage_url.startswith("sqlite") else {"pool_pre_ping": True}
     beat = plan.options.heartbeat_s
+    retry = RetryHeartbeatStaleTrialCallback(max_retry=2)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(plan.storage_url, engine_kwargs=kwargs, heartbeat_interval=beat, grace_period=3 * beat,
-                              heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=2))
+            return RDBStorage(database_url(plan.storage_url), engine_kwargs=kwargs, heartbeat_interval=beat,
+                              grace_period=3 * beat, heartbeat_stale_trial_callback=retry)
     except (ImportError, ModuleNotFoundError) as err:
         scheme = plan.storage_url.split("://")[0]
         raise ConfigError("sweep.storage", f"no database driver for {scheme} ({err})") from None
