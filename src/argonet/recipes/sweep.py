@@ -86,10 +86,10 @@ def open_storage(plan: SweepPlan) -> RDBStorage:
     """The study database, with heartbeats: a trial whose worker stops beating is failed and retried."""
     kwargs = {"connect_args": {"timeout": 60}} if plan.storage_url.startswith("sqlite") else {"pool_pre_ping": True}
     beat = plan.options.heartbeat_s
-    retry = RetryHeartbeatStaleTrialCallback(max_retry=2)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            retry = RetryHeartbeatStaleTrialCallback(max_retry=2)
             return RDBStorage(database_url(plan.storage_url), engine_kwargs=kwargs, heartbeat_interval=beat,
                               grace_period=3 * beat, heartbeat_stale_trial_callback=retry)
     except (ImportError, ModuleNotFoundError) as err:
