@@ -13,6 +13,8 @@ one folder per trial, sweep.json, best.yaml, best.overrides, report.md/json and 
 
 from __future__ import annotations
 
+import sys
+
 from argonet import __version__
 from argonet.conf.sweep import SweepConfig
 from argonet.recipes.sweep import SweepSummary, run_sweep
@@ -22,7 +24,12 @@ def run(cfg: SweepConfig) -> SweepSummary:
     """Run or resume the sweep and print how it ended."""
     print(f"argonet {__version__} sweep: {cfg.sweep.trials} trials of {cfg.task} in {cfg.sweep.output_dir}",
           flush=True)
-    summary = run_sweep(cfg)
+    try:
+        summary = run_sweep(cfg)
+    except KeyboardInterrupt:
+        print(f"argonet sweep: interrupted; finished trials are kept in {cfg.sweep.output_dir}, "
+              "run the same command again to resume", file=sys.stderr)
+        raise SystemExit(130) from None
     if summary.retried:
         print(f"retried interrupted trials {summary.retried}")
     print("trials: " + ", ".join(f"{n} {s}" for s, n in sorted(summary.states.items())))
