@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.conf.sweep import SweepConfig, SweepOptions, objective_key
 from argonet.errors import ConfigError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.conf.sweep import SweepConfig
 
 SPACE = """\

@@ -11,9 +11,9 @@ import pytest
 import torch
 from sweep_setup import one_torch_thread, sweep_args, sweep_config
 
-from argonet.cli.config import compose, to_yaml
+from argonet.conf.compose import compose, to_yaml
 from argonet.cli.main import main
-from argonet.conf.segment import TrainTaskConfig
+from argonet.conf.classify import TrainCommandConfig
 from argonet.recipes.sweep import _sampler, make_plan, open_study, run_sweep
 
 
@@ -28,7 +28,7 @@ def swept(jet_file, space_file, tmp_path_factory):
     """A 3-trial sweep maximising validation accuracy, through the command line."""
     folder = tmp_path_factory.mktemp("sweep")
     args = sweep_args(jet_file, space_file, folder, "sweep.trials=3", "sweep.objective=val/accuracy",
-                      "sweep.direction=maximize", "sweep.seed=5")
+                      "sweep.direction=maximize", "sweep.seed=5", "sweep.pruner=none")
     with one_torch_thread():
         assert main(["sweep", *args]) == 0
     return folder
@@ -55,7 +55,7 @@ def test_best_config_runs_as_train_overrides_and_the_report_is_written(swept):
     doc = json.loads((swept / "sweep.json").read_text())
     best = next(t for t in doc["trials"] if t["number"] == doc["best"][0])
     overrides = (swept / "best.overrides").read_text().split()
-    cfg = compose("train", TrainTaskConfig, overrides)
+    cfg = compose("train", TrainCommandConfig, overrides)
     assert to_yaml(cfg) == (swept / "best.yaml").read_text()
     assert cfg.optim.lr == best["params"]["optim.lr"] and cfg.optim.name == best["params"]["optim.name"]
     assert cfg.model.name == "jetmlp" and cfg.run.output_dir == str(swept / "best_run")
@@ -73,7 +73,7 @@ def test_best_config_runs_as_train_overrides_and_the_report_is_written(swept):
 
 def test_the_same_sweep_twice_proposes_the_same_trials(swept, jet_file, space_file, tmp_path):
     cfg = sweep_config(jet_file, space_file, tmp_path, "sweep.trials=2", "sweep.objective=val/accuracy",
-                       "sweep.direction=maximize", "sweep.seed=5")
+                       "sweep.direction=maximize", "sweep.seed=5", "sweep.pruner=none")
     with one_torch_thread():
         run_sweep(cfg)
     again = json.loads((tmp_path / "sweep.json").read_text())["trials"]
@@ -138,4 +138,4 @@ def test_base_config_is_each_trials_start(jet_file, space_file, tmp_path):
     plan = make_plan(sweep_config(jet_file, space_file, tmp_path, "optim.weight_decay=0.001"))
     assert plan.base["optim"]["weight_decay"] == 0.001 and "sweep" not in plan.base
     assert plan.storage_url == f"sqlite:///{tmp_path.resolve() / 'study.db'}"
-    assert asdict(TrainTaskConfig())["optim"].keys() == plan.base["optim"].keys()
+    assert asdict(TrainCommandConfig())["optim"].keys() == plan.base["optim"].keys()

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 import pytest
 
-from argonet.conf.segment import TrainTaskConfig
+from argonet.conf.classify import TrainCommandConfig
 from argonet.errors import ConfigError
 from argonet.recipes.sweep_space import Param, apply_params, load_space, parse_param, parse_space
 
@@ -32,7 +32,7 @@ def test_yaml_space_of_floats_ints_and_categoricals(tmp_path):
     ("optim.lr", {"type": "float", "low": 0.1, "high": 0.01}, "optim.lr: low 0.1 > high 0.01"),
     ("model.name", [], "model.name: choices must be a non-empty list"),
     ("loss.balance", {"type": "categorical", "choices": []}, "loss.balance: choices must be a non-empty list"),
-    ("model.name", {"type": "float", "low": 0, "high": 1}, "model.name: type float does not fit the key's type str"),
+    ("model.name", {"type": "float", "low": 0, "high": 1}, "model.name: type float does not fit the key's type str | None"),
     ("run.epochs", {"type": "float", "low": 1, "high": 3}, "run.epochs: type float does not fit the key's type int"),
     ("run.epochs", {"type": "int", "low": 1.5, "high": 3}, "run.epochs: low must be an integer for type int"),
     ("optim.nesterov", [True, "yes"], "optim.nesterov: choice 'yes' does not fit the key's type bool"),
@@ -63,9 +63,9 @@ def test_bad_files_and_empty_spaces(tmp_path):
 
 
 def test_params_set_a_valid_training_config_or_name_the_bad_value():
-    base = asdict(TrainTaskConfig())
+    base = asdict(TrainCommandConfig())
     cfg = apply_params(base, {"optim.lr": 0.05, "model.options.hidden": 16, "model.name": "jetmlp"}, "out/trial_0001")
-    assert isinstance(cfg, TrainTaskConfig) and cfg.optim.lr == 0.05 and cfg.model.options == {"hidden": 16}
+    assert isinstance(cfg, TrainCommandConfig) and cfg.optim.lr == 0.05 and cfg.model.options == {"hidden": 16}
     assert cfg.model.name == "jetmlp" and cfg.run.output_dir == "out/trial_0001" and not cfg.run.resume
     assert base["optim"]["lr"] == 0.01                                  # the base is left as it was
     with pytest.raises(ConfigError, match=r"^optim.name: unknown optimizer 'lion'"):

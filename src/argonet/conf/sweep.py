@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import re
 from typing import Any
 
-from argonet.conf.segment import TrainTaskConfig
+from argonet.conf.classify import TrainCommandConfig
 from argonet.conf.validate import check as _check
 
 SAMPLERS = ("tpe", "random")
@@ -86,7 +86,7 @@ class SweepOptions:
 
 
 @dataclass
-class SweepConfig(TrainTaskConfig):
+class SweepConfig(TrainCommandConfig):
     """``argonet sweep``: the ``argonet train`` configuration every trial starts from, and the search.
 
     Each trial is that configuration with the sampled values of ``sweep.space`` set, trained in

@@ -9,7 +9,7 @@ Pruning reads the engine's per-epoch validation records through an epoch callbac
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from importlib.util import find_spec
 import multiprocessing
 import os
@@ -22,11 +22,12 @@ import optuna
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial, Trial, TrialState
 
-from argonet.conf.sweep import SweepConfig, SweepOptions, objective_key
+from argonet.conf.sweep import SweepConfig, objective_key
 from argonet.errors import ArgonetError, ConfigError
 from argonet.recipes.sweep_report import config_yaml, redact, write_atomic, write_reports, write_sweep_json
-from argonet.recipes.sweep_space import Param, apply_params, load_space
-from argonet.recipes.sweep_trial import cpu_s_per_event, parameter_count, train_trial
+from argonet.recipes.sweep_plan import SweepPlan, make_plan
+from argonet.recipes.sweep_space import apply_params
+from argonet.recipes.sweep_trial import cpu_s_per_event, parameter_count, train_trial, trained_model
 from argonet.train.engine import EpochCallback
 
 HOST = socket.gethostname()
@@ -39,40 +40,6 @@ class SurplusTrial(ArgonetError):
 
 class WorkerError(ArgonetError):
     """A worker process of the sweep ended with an error."""
-
-
-@dataclass
-class SweepPlan:
-    """What every worker needs (picklable: sent to spawned worker processes)."""
-
-    base: dict[str, Any]            # the training configuration every trial starts from
-    options: SweepOptions
-    space: list[Param]
-    folder: Path
-    storage_url: str
-
-    @property
-    def objectives(self) -> list[tuple[str, str]]:
-        """(name, direction) of each objective."""
-        return self.options.objectives()
-
-    def describe(self) -> dict[str, Any]:
-        """What defines the study (stored with it: a resumed sweep must search the same space)."""
-        return {"task": self.base["task"], "objectives": [list(o) for o in self.objectives],
-                "space": [p.describe() for p in self.space]}
-
-
-def make_plan(cfg: SweepConfig) -> SweepPlan:
-    """Check the space against ``cfg`` and fix the sweep folder and storage."""
-    space = load_space(cfg.sweep.space)
-    for param in space:
-        group = param.key.split(".")[0]
-        if group in ("loss", "uresnet") and cfg.task != "segment":
-            raise ConfigError(f"{cfg.sweep.space}: {param.key}", f"only task=segment uses {group} (task is {cfg.task})")
-    folder = Path(cfg.sweep.output_dir).resolve()
-    base = {k: v for k, v in asdict(cfg).items() if k != "sweep"}
-    storage = cfg.sweep.storage or f"sqlite:///{folder / 'study.db'}"
-    return SweepPlan(base, cfg.sweep, space, folder, storage)
 
 
 def database_url(url: str) -> str:
@@ -225,15 +192,16 @@ def _train(plan: SweepPlan, trial: Trial, names: list[str]) -> float | tuple[flo
     (plan.folder / name).mkdir(parents=True, exist_ok=True)
     write_atomic(plan.folder / name / "config.yaml", config_yaml(cfg))
     callbacks = [pruning_callback(trial, names[0])] if len(names) == 1 and not names[0].startswith("cost/") else []
-    run = train_trial(cfg, callbacks)
-    history = run.result.history
+    result = train_trial(cfg, callbacks)
+    history = result.history
     with_val = [r for r in history if "val_loss" in r]
     record = min(with_val, key=lambda r: r["val_loss"]) if with_val else history[-1]
-    measured = {"cost_parameters": float(parameter_count(run.model))}
+    model = trained_model(result.checkpoint)
+    measured = {"cost_parameters": float(parameter_count(model))}
     if "cost/cpu_s_per_event" in names:
-        measured["cost_cpu_s_per_event"] = cpu_s_per_event(run, cfg.run.device, plan.options.cost_batches)
+        measured["cost_cpu_s_per_event"] = cpu_s_per_event(cfg, model, plan.options.cost_batches)
     trial.set_user_attr("metrics", {k: v for k, v in {**record, **measured}.items() if isinstance(v, (int, float))})
-    trial.set_user_attr("stopped", run.result.stopped)
+    trial.set_user_attr("stopped", result.stopped)
     values = tuple(measured[objective_key(n)] if n.startswith("cost/") else _history_value(record, n) for n in names)
     return values[0] if len(values) == 1 else values
 

@@ -9,20 +9,18 @@ import json
 import math
 from pathlib import Path
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from omegaconf import OmegaConf
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from argonet.conf.segment import TrainTaskConfig
+from argonet.conf.classify import TrainCommandConfig
 from argonet.io.atomic import AtomicPath
+from argonet.recipes.sweep_plan import SweepPlan
 from argonet.recipes.sweep_space import apply_params
 from argonet.viz.sweep import plot_history, plot_importances, plot_parallel, plot_pareto
-
-if TYPE_CHECKING:
-    from argonet.recipes.sweep import SweepPlan
 
 _STATES = {TrialState.COMPLETE: "complete", TrialState.PRUNED: "pruned", TrialState.FAIL: "failed",
            TrialState.RUNNING: "running", TrialState.WAITING: "waiting"}
@@ -75,9 +73,9 @@ def _flat(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def overrides(cfg: TrainTaskConfig) -> list[str]:
+def overrides(cfg: TrainCommandConfig) -> list[str]:
     """``key=value`` overrides that turn the default ``argonet train`` configuration into ``cfg``."""
-    default = _flat(asdict(TrainTaskConfig()))
+    default = _flat(asdict(TrainCommandConfig()))
     return [f"{k}={_value(v)}" for k, v in _flat(asdict(cfg)).items() if k not in default or default[k] != v]
 
 

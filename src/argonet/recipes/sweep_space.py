@@ -21,7 +21,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 import yaml
 
-from argonet.conf.segment import TrainTaskConfig
+from argonet.conf.classify import TrainCommandConfig
 from argonet.errors import ConfigError, nearest
 
 KINDS = ("float", "int", "categorical")
@@ -66,7 +66,7 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _leaf_type(key: str, where: str) -> Any:
     """The declared type of a dotted training-config key; ConfigError when no such key exists."""
-    cls: Any = TrainTaskConfig
+    cls: Any = TrainCommandConfig
     parts = key.split(".")
     for i, part in enumerate(parts):
         names = [f.name for f in fields(cls)]
@@ -198,14 +198,14 @@ def load_space(path: str | Path) -> list[Param]:
     return parse_space(mapping, str(path))
 
 
-def apply_params(base: dict[str, Any], params: dict[str, Any], output_dir: str) -> TrainTaskConfig:
+def apply_params(base: dict[str, Any], params: dict[str, Any], output_dir: str) -> TrainCommandConfig:
     """The training configuration of one trial: ``base`` with ``params`` set and its own output folder."""
-    cfg = OmegaConf.merge(OmegaConf.structured(TrainTaskConfig), base)
+    cfg = OmegaConf.merge(OmegaConf.structured(TrainCommandConfig), base)
     try:
         for key, value in {**params, "run.output_dir": output_dir, "run.resume": False}.items():
             OmegaConf.update(cfg, key, value, force_add=".options." in f".{key}" or ".group_lr." in key)
         obj = OmegaConf.to_object(cfg)
     except OmegaConfBaseException as err:
         raise ConfigError(getattr(err, "full_key", None) or "sweep.space", str(err).splitlines()[0]) from None
-    assert isinstance(obj, TrainTaskConfig)
+    assert isinstance(obj, TrainCommandConfig)
     return obj

@@ -11,6 +11,7 @@ names and the input spec.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -27,7 +28,7 @@ from argonet.errors import DataError
 from argonet.tasks.classify import ClassifyTask
 from argonet.tasks.segment import SegmentTask
 from argonet.train.distributed import env_info
-from argonet.train.engine import FitResult, fit
+from argonet.train.engine import EpochCallback, FitResult, fit
 from argonet.train.model_setup import build_model
 from argonet.train.runtime import seed_everything
 
@@ -59,26 +60,28 @@ def loaders(dataset: PlaneImageDataset, data: DataConfig, batch_size: int) -> di
     return found
 
 
-def train(cfg: TrainCommandConfig) -> FitResult:
-    """Build dataset, loaders, model and task for ``cfg.task``, train, and return how the run ended."""
+def train(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallback] = ()) -> FitResult:
+    """Build dataset, loaders, model and task for ``cfg.task``, train, and return how the run ended;
+    ``callbacks`` are the engine's per-epoch callbacks (e.g. a sweep's pruning)."""
     print(f"argonet {__version__} train\n{to_yaml(cfg)}", flush=True)
     if cfg.task == "segment":
-        return _train_segmentation(cfg)
+        return _train_segmentation(cfg, callbacks)
     dataset = classification_dataset(cfg.data)
     print(f"classes {dataset.class_counts()}; {dataset.in_channels} planes of {tuple(dataset.image_shape)}")
     model, report = build_model(cfg.model, num_classes=len(dataset.class_names), in_chans=dataset.in_channels)
-    return _fit(cfg, dataset, model, report, ClassifyTask(dataset.class_names), input_spec(dataset, cfg.data))
+    return _fit(cfg, dataset, model, report, ClassifyTask(dataset.class_names), input_spec(dataset, cfg.data),
+                callbacks)
 
 
 def _fit(cfg: TrainCommandConfig, dataset: PlaneImageDataset, model, report: list[str], task,
-         spec: dict[str, Any]) -> FitResult:
+         spec: dict[str, Any], callbacks: Sequence[EpochCallback] = ()) -> FitResult:
     """Train ``model`` on the seeded split of ``dataset`` with the engine; prints how it ended."""
     for line in report[1:]:      # the first (how the model was initialised) is logged by the engine
         print(line)
     split = loaders(dataset, cfg.data, cfg.run.batch_size)
     result = fit(model, task, split["train"], split.get("val"), optim=cfg.optim, run=cfg.run,
                  class_names=list(dataset.class_names), input_spec=spec, config={"command": "train", **asdict(cfg)},
-                 build_report=report[0])
+                 build_report=report[0], callbacks=callbacks)
     best = f", best {result.best}" if result.best else ""
     print(f"training {result.stopped}; checkpoint {result.checkpoint}{best}")
     return result
@@ -89,7 +92,7 @@ def segmentation_spec(dataset: SegmentationDataset, data: DataConfig) -> dict[st
     return {**input_spec(dataset, data), "labels": data.labels, "label_values": list(data.label_values)}
 
 
-def _train_segmentation(cfg: TrainCommandConfig) -> FitResult:
+def _train_segmentation(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallback] = ()) -> FitResult:
     """``task=segment``: a UResNet (or any registered segmentation model) on charge + per-pixel labels."""
     dataset = build_dataset("segmentation", cfg.data)
     print(f"segmentation into {list(dataset.class_names)}; {dataset.in_channels} planes of "
@@ -101,4 +104,4 @@ def _train_segmentation(cfg: TrainCommandConfig) -> FitResult:
     if hasattr(model, "check_image_shape"):
         model.check_image_shape(dataset.image_shape, "the data's image (after data.downsample and data.crop)")
     task = SegmentTask(dataset.class_names, balance=cfg.loss.balance, focal_gamma=cfg.loss.focal_gamma)
-    return _fit(cfg, dataset, model, report, task, segmentation_spec(dataset, cfg.data))
+    return _fit(cfg, dataset, model, report, task, segmentation_spec(dataset, cfg.data), callbacks)
