@@ -14,7 +14,8 @@ from sweep_setup import one_torch_thread, sweep_args, sweep_config
 from argonet.conf.compose import compose, to_yaml
 from argonet.cli.main import main
 from argonet.conf.classify import TrainCommandConfig
-from argonet.recipes.sweep import _sampler, make_plan, open_study, run_sweep
+from argonet.recipes.sweep import _sampler, database_url, make_plan, open_study, run_sweep
+from argonet.recipes.sweep_report import redact
 
 
 def replace_seed(cfg, seed: int):
@@ -138,4 +139,6 @@ def test_base_config_is_each_trials_start(jet_file, space_file, tmp_path):
     plan = make_plan(sweep_config(jet_file, space_file, tmp_path, "optim.weight_decay=0.001"))
     assert plan.base["optim"]["weight_decay"] == 0.001 and "sweep" not in plan.base
     assert plan.storage_url == f"sqlite:///{tmp_path.resolve() / 'study.db'}"
+    assert redact("postgresql://ana:secret@db.example:5432/sweeps") == "postgresql://ana:***@db.example:5432/sweeps"
+    assert database_url("postgresql://ana@db/sweeps").startswith("postgresql")
     assert asdict(TrainCommandConfig())["optim"].keys() == plan.base["optim"].keys()
