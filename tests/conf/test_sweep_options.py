@@ -34,8 +34,10 @@ def test_bad_options_name_the_key(options, message):
         SweepOptions(**options)
 
 
-def test_space_is_required_and_resume_is_the_sweeps_own():
+def test_space_is_required_when_the_sweep_runs_and_resume_is_the_sweeps_own():
+    from argonet.recipes.sweep import make_plan
+
     with pytest.raises(ConfigError, match="sweep.space: name the search space YAML"):
-        compose("sweep", SweepConfig, [])
+        make_plan(compose("sweep", SweepConfig, []))          # composing works: --help shows the defaults
     with pytest.raises(ConfigError, match="run.resume: a sweep resumes by itself"):
         compose("sweep", SweepConfig, ["sweep.space=s.yaml", "run.resume=true"])

@@ -122,6 +122,7 @@ def test_two_objectives_give_a_pareto_front(jet_file, space_file, tmp_path):
 
 
 def test_bad_space_and_unknown_metric_are_one_line(jet_file, space_file, tmp_path, capsys):
+    assert main(["sweep", "--help"]) == 0 and "prune_startup_trials: 2" in capsys.readouterr().out
     space = tmp_path / "bad.yaml"
     space.write_text("optim.lrr: {type: float, low: 0.1, high: 1.0}\n")
     assert main(["sweep", *sweep_args(jet_file, space, tmp_path / "a")]) == 2

@@ -33,7 +33,7 @@ class SweepOptions:
     SQLite file in ``output_dir``; a ``postgresql://`` URL lets workers on other machines join the study.
     """
 
-    space: str = ""                        # YAML search space (required): config key → distribution
+    space: str = ""                        # YAML search space (required, checked when the command runs)
     trials: int = 20                       # trials that finish (complete, pruned or failed), all workers together
     objective: Any = "val/loss"            # val/<metric> | train/loss | cost/<measure>, or a list of them
     direction: Any = "minimize"            # minimize | maximize, or one per objective
@@ -97,5 +97,4 @@ class SweepConfig(TrainCommandConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _check(bool(self.sweep.space), "sweep.space", "name the search space YAML: sweep.space=space.yaml")
         _check(not self.run.resume, "run.resume", "a sweep resumes by itself: run the same command again")

@@ -35,6 +35,8 @@ class SweepPlan:
 
 def make_plan(cfg: SweepConfig) -> SweepPlan:
     """Check the space against ``cfg`` and fix the sweep folder and storage."""
+    if not cfg.sweep.space:
+        raise ConfigError("sweep.space", "name the search space YAML: sweep.space=space.yaml")
     space = load_space(cfg.sweep.space)
     for param in space:
         group = param.key.split(".")[0]
