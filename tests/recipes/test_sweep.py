@@ -60,6 +60,11 @@ def test_best_config_runs_as_train_overrides_and_the_report_is_written(swept):
     assert to_yaml(cfg) == (swept / "best.yaml").read_text()
     assert cfg.optim.lr == best["params"]["optim.lr"] and cfg.optim.name == best["params"]["optim.name"]
     assert cfg.model.name == "jetmlp" and cfg.run.output_dir == str(swept / "best_run")
+    with one_torch_thread():
+        assert main(["train", *overrides]) == 0                              # the winning trial, trained again
+    again = torch.load(swept / "best_run" / "checkpoint.pt", map_location="cpu", weights_only=True)
+    trial = torch.load(swept / best["run_dir"] / "checkpoint.pt", map_location="cpu", weights_only=True)
+    assert again["progress"]["history"] == trial["progress"]["history"]
     report = json.loads((swept / "report.json").read_text())
     assert report["states"] == {"complete": 3} and report["best"][0]["number"] == best["number"]
     importances = report["importances"]["val/accuracy"]

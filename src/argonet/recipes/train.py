@@ -68,6 +68,7 @@ def train(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallback] = ()) -> F
         return _train_segmentation(cfg, callbacks)
     dataset = classification_dataset(cfg.data)
     print(f"classes {dataset.class_counts()}; {dataset.in_channels} planes of {tuple(dataset.image_shape)}")
+    seed_everything(cfg.run.seed)                # the same initial weights for the same seed
     model, report = build_model(cfg.model, num_classes=len(dataset.class_names), in_chans=dataset.in_channels)
     return _fit(cfg, dataset, model, report, ClassifyTask(dataset.class_names), input_spec(dataset, cfg.data),
                 callbacks)
