@@ -64,13 +64,21 @@ REFERENCES_DIR = Path(__file__).parent / "references"
 REFERENCES = {"sbnd": "sbnd_cosmic_tagging.json"}
 
 
-def _box_count(mask: np.ndarray, half_wires: int, half_ticks: int, wire: np.ndarray, tick: np.ndarray) -> np.ndarray:
-    """Number of True pixels of mask within ±half_wires, ±half_ticks of each (wire, tick) (summed-area table)."""
-    table = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), np.int32)
-    np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=table[1:, 1:])
-    w0, w1 = np.clip(wire - half_wires, 0, mask.shape[0]), np.clip(wire + half_wires + 1, 0, mask.shape[0])
-    t0, t1 = np.clip(tick - half_ticks, 0, mask.shape[1]), np.clip(tick + half_ticks + 1, 0, mask.shape[1])
-    return table[w1, t1] - table[w0, t1] - table[w1, t0] + table[w0, t0]
+def _near(mask: np.ndarray, half_wires: int, half_ticks: int) -> np.ndarray:
+    """Whether mask holds a True pixel within ±half_wires, ±half_ticks of each pixel (separable max filter)."""
+    grown = ndimage.maximum_filter1d(mask.view(np.uint8), 2 * half_wires + 1, axis=0, mode="constant")
+    return ndimage.maximum_filter1d(grown, 2 * half_ticks + 1, axis=1, mode="constant").view(bool)
+
+
+def _neighbour_count(mask: np.ndarray, wire: np.ndarray, tick: np.ndarray) -> np.ndarray:
+    """Number of True pixels of mask among the 8 neighbours of each (wire, tick)."""
+    padded = np.pad(mask, 1).view(np.uint8)
+    count = np.zeros(len(wire), np.int64)
+    for dw in (-1, 0, 1):
+        for dt in (-1, 0, 1):
+            if dw or dt:
+                count += padded[wire + 1 + dw, tick + 1 + dt]
+    return count
 
 
 def _run_lengths(wire: np.ndarray, tick: np.ndarray) -> np.ndarray:
@@ -93,7 +101,7 @@ def _track_count(cosmic: np.ndarray) -> float:
     """Connected groups of cosmic pixels (one-pixel gaps bridged) with at least TRACK_MIN_PIXELS pixels."""
     if not cosmic.any():
         return 0.0
-    groups, n = ndimage.label(ndimage.binary_dilation(cosmic, np.ones((3, 3), bool)), np.ones((3, 3), int))
+    groups, n = ndimage.label(_near(cosmic, 1, 1), np.ones((3, 3), int))
     sizes = np.bincount(groups[cosmic], minlength=n + 1)[1:]
     return float(np.sum(sizes >= TRACK_MIN_PIXELS))
 
@@ -119,9 +127,9 @@ def plane_statistics(ids: np.ndarray, values: np.ndarray, labels: np.ndarray,
     labelled = np.zeros(shape, bool)
     labelled[wire[~background], tick[~background]] = True
     bw, bt = wire[background], tick[background]
-    neighbours = _box_count(stored, 1, 1, bw, bt) - 1
-    halo = _box_count(labelled, HALO_WIRES, HALO_TICKS, bw, bt) > 0
-    far = _box_count(labelled, FAR_WIRES, FAR_TICKS, bw, bt) == 0
+    neighbours = _neighbour_count(stored, bw, bt)
+    halo = _near(labelled, HALO_WIRES, HALO_TICKS)[bw, bt]
+    far = ~_near(labelled, FAR_WIRES, FAR_TICKS)[bw, bt]
     cosmic_mask = np.zeros(shape, bool)
     cosmic_mask[wire[cosmic], tick[cosmic]] = True
     p10, p50, p90 = np.quantile(values, (0.1, 0.5, 0.9)) if len(values) else (math.nan,) * 3
