@@ -12,6 +12,10 @@ GENERATORS = ("interactions", "gun", "cosmics", "jets")
 GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0")
 INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC", "NUMU_CC")
 FLUXES = ("bnb", "dune")                               # neutrino beams of sim/generators (BNB, DUNE FHC)
+SAMPLES = ("auto", "classes", "natural")
+#: the BNB event mix of a natural sample (lartpc-physics.md §5.1, §5.3): νμ CC (QE:RES:DIS inside), NC, νe CC
+NATURAL_CLASSES = ["NUMU_CC", "NC", "NUE_CC"]
+NATURAL_WEIGHTS = [0.725, 0.27, 0.005]
 
 
 @dataclass
@@ -22,6 +26,9 @@ class GeneratorConfig:
     # neutrino interactions (lartpc-physics.md §5)
     classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES", "NCQE", "NCRES"])
     class_weights: list[float] | None = None          # None: balanced classes
+    # auto: the natural BNB mix for full readouts (image.mode=full, the cosmic-tagging sample), classes otherwise;
+    # classes: always classes/class_weights; natural: always the natural mix (NATURAL_CLASSES, NATURAL_WEIGHTS)
+    sample: str = "auto"
     nu_energy_GeV_max: float | None = None             # None: the flux table's end (bnb 3 GeV, dune 40 GeV)
     fiducial_margin_cm: float = 10.0
     require_visible: bool = True                       # redraw interactions with nothing that ionises
@@ -44,6 +51,7 @@ class GeneratorConfig:
     def __post_init__(self) -> None:
         _check(self.name in GENERATORS, "generator.name", f"unknown generator {self.name!r}", GENERATORS)
         _check(self.flux in FLUXES, "generator.flux", f"unknown neutrino flux {self.flux!r}", FLUXES)
+        _check(self.sample in SAMPLES, "generator.sample", f"unknown sample {self.sample!r}", SAMPLES)
         for c in self.classes:
             _check(c in INTERACTION_CLASSES, "generator.classes", f"unknown class {c!r}", INTERACTION_CLASSES)
         _check(len(self.classes) > 0, "generator.classes", "must name at least one class")
@@ -98,6 +106,15 @@ class ResponseConfig:
     threshold_ADC: float = 5.0           # zero suppression; 0 keeps every non-zero pixel
     electron_lifetime_us: float | None = None   # None: the detector preset's value
     filter_sigma_ticks: float = 1.0      # Gaussian signal-processing filter of unipolar (deconvolved-like) signals
+    # processed-readout model of full-chain data (sim/signal_processing.py); false: raw noise, integer ADC
+    signal_processing: bool = True
+    label_threshold_MeV: float = 0.04    # a pixel is labelled when its noise-free charge reaches this (MIP) energy
+    sp_halo_fraction: list[float] = field(default_factory=lambda: [0.18, 0.15])   # induction, collection
+    sp_halo_wires: float = 0.8           # σ of the processing halo across wires
+    sp_halo_rows: float = 0.8            # σ of the processing halo along rows
+    sp_noise_ADC: list[float] = field(default_factory=lambda: [1.9, 1.36])   # RMS after processing: ind., coll.
+    sp_noise_group_spread: float = 0.08  # log-normal spread of the RMS between 32-wire channel groups
+    sp_noise_row_correlation: float = 0.8   # correlation of the processed noise between consecutive rows
 
     def __post_init__(self) -> None:
         _check(self.induction in ("unipolar", "bipolar"), "response.induction", "unknown induction response",
@@ -108,6 +125,15 @@ class ResponseConfig:
         _check(self.threshold_ADC >= 0.0, "response.threshold_ADC", "must be >= 0")
         _check(self.electron_lifetime_us is None or self.electron_lifetime_us > 0,
                "response.electron_lifetime_us", "must be > 0")
+        _check(self.label_threshold_MeV >= 0, "response.label_threshold_MeV", "must be >= 0")
+        for name in ("sp_halo_fraction", "sp_noise_ADC"):
+            v = getattr(self, name)
+            _check(len(v) == 2 and all(x >= 0 for x in v), f"response.{name}", "needs [induction, collection] >= 0")
+        _check(all(x <= 1 for x in self.sp_halo_fraction), "response.sp_halo_fraction", "fractions must be <= 1")
+        _check(self.sp_halo_wires >= 0 and self.sp_halo_rows >= 0, "response.sp_halo_wires/sp_halo_rows",
+               "must be >= 0")
+        _check(0 <= self.sp_noise_group_spread <= 2, "response.sp_noise_group_spread", "must be in [0, 2]")
+        _check(0 <= self.sp_noise_row_correlation < 1, "response.sp_noise_row_correlation", "must be in [0, 1)")
 
 
 @dataclass
@@ -148,6 +174,9 @@ class SimulateConfig:
         _check(bool(self.output), "output", "must name a file")
         _check(self.shard_index < self.n_events, "shard",
                f"shard {self.shard} has no events when n_events={self.n_events}")
+        gen = self.generator
+        if gen.sample == "natural" or (gen.sample == "auto" and self.image.mode == "full" and gen.flux == "bnb"):
+            gen.classes, gen.class_weights, gen.sample = list(NATURAL_CLASSES), list(NATURAL_WEIGHTS), "classes"
 
     @property
     def shard_index(self) -> int:

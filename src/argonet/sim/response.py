@@ -41,6 +41,8 @@ from argonet.sim.drift import DriftedCharge, drift
 from argonet.sim.images import PlaneWindow, Segment, plane_metas, plane_windows
 from argonet.sim.noise import analog_noise_rms, noise_and_extract
 from argonet.sim.readout import plane_gap_us, plane_role, wire_origin_cm
+from argonet.sim.signal_processing import HALO_ROWS, HALO_WIRES, gaussian_weights, label_threshold_ADC, process
+from argonet.sim.sp_noise import sp_noise_and_extract
 from argonet.sim.waveform import collection_area_ticks, peak_adc_per_electron, response_kernels
 
 __all__ = ["respond", "plane_metas", "plane_charge"]
@@ -71,6 +73,19 @@ def _accumulate(charge: DriftedCharge, detector: Detector, window: PlaneWindow, 
             accumulate_gaussian(*deposits, seg.tpc, proj, target, *buffers)
 
 
+def _processed(buffers: PlaneBuffers, detector: Detector, response: ResponseConfig, window: PlaneWindow,
+               seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Label cut, processing halo and processed-readout noise of one plane (signal_processing.py)."""
+    k = 1 if detector.planes[window.plane].collection else 0
+    wires, rows = window.valid_wires(detector), window.valid_rows()
+    label_min = label_threshold_ADC(response.label_threshold_MeV, peak_adc_per_electron(detector))
+    process(*buffers, *wires, *rows, label_min, response.sp_halo_fraction[k],
+            gaussian_weights(response.sp_halo_wires, HALO_WIRES), gaussian_weights(response.sp_halo_rows, HALO_ROWS))
+    return sp_noise_and_extract(buffers, window.plane, window.first_wire, wires, rows,
+                                response.sp_noise_ADC[k] * response.noise_scale, response.sp_noise_group_spread,
+                                response.sp_noise_row_correlation, response.threshold_ADC, response.noise, seed)
+
+
 def _plane_images(charge: DriftedCharge, detector: Detector, response: ResponseConfig, window: PlaneWindow,
                   seed: int) -> tuple[SparseImage, SparseImage, SparseImage]:
     """Charge, semantic and kind images of one plane."""
@@ -87,9 +102,12 @@ def _plane_images(charge: DriftedCharge, detector: Detector, response: ResponseC
     with plane_buffers(window.meta.shape) as buffers:
         if len(charge):
             _accumulate(charge, detector, window, scale, response.filter_sigma_ticks, bipolar, buffers)
-        ids, values, labels = noise_and_extract(
-            buffers, window.first_wire, (w_lo, w_hi), (r_lo, r_hi), sigma_i, sigma_c, response.threshold_ADC,
-            (-pl.pedestal_ADC, adc_max - pl.pedestal_ADC), response.noise and (sigma_i > 0 or sigma_c > 0), seed)
+        if response.signal_processing and not bipolar:
+            ids, values, labels = _processed(buffers, detector, response, window, seed)
+        else:
+            ids, values, labels = noise_and_extract(
+                buffers, window.first_wire, (w_lo, w_hi), (r_lo, r_hi), sigma_i, sigma_c, response.threshold_ADC,
+                (-pl.pedestal_ADC, adc_max - pl.pedestal_ADC), response.noise and (sigma_i > 0 or sigma_c > 0), seed)
     meta = window.meta
     return (SparseImage(meta, ids, values),
             SparseImage(meta, ids, (labels >> 3).astype(np.float32)),
