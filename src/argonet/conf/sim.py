@@ -106,8 +106,9 @@ class ResponseConfig:
     threshold_ADC: float = 5.0           # zero suppression; 0 keeps every non-zero pixel
     electron_lifetime_us: float | None = None   # None: the detector preset's value
     filter_sigma_ticks: float = 1.0      # Gaussian signal-processing filter of unipolar (deconvolved-like) signals
-    # processed-readout model of full-chain data (sim/signal_processing.py); false: raw noise, integer ADC
-    signal_processing: bool = True
+    # processed-readout model of full-chain data (sim/signal_processing.py): on | off (raw noise, integer ADC) |
+    # auto (on for full readouts, the cosmic-tagging images; off for crops and CVN maps)
+    signal_processing: str = "auto"
     label_threshold_MeV: float = 0.04    # a pixel is labelled when its noise-free charge reaches this (MIP) energy
     sp_halo_fraction: list[float] = field(default_factory=lambda: [0.18, 0.15])   # induction, collection
     sp_halo_wires: float = 0.8           # σ of the processing halo across wires
@@ -125,6 +126,8 @@ class ResponseConfig:
         _check(self.threshold_ADC >= 0.0, "response.threshold_ADC", "must be >= 0")
         _check(self.electron_lifetime_us is None or self.electron_lifetime_us > 0,
                "response.electron_lifetime_us", "must be > 0")
+        _check(self.signal_processing in ("auto", "on", "off"), "response.signal_processing", "unknown setting",
+               ("auto", "on", "off"))
         _check(self.label_threshold_MeV >= 0, "response.label_threshold_MeV", "must be >= 0")
         for name in ("sp_halo_fraction", "sp_noise_ADC"):
             v = getattr(self, name)

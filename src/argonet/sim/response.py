@@ -87,8 +87,8 @@ def _processed(buffers: PlaneBuffers, detector: Detector, response: ResponseConf
 
 
 def _plane_images(charge: DriftedCharge, detector: Detector, response: ResponseConfig, window: PlaneWindow,
-                  seed: int) -> tuple[SparseImage, SparseImage, SparseImage]:
-    """Charge, semantic and kind images of one plane."""
+                  seed: int, processed: bool) -> tuple[SparseImage, SparseImage, SparseImage]:
+    """Charge, semantic and kind images of one plane (processed: the signal-processing model)."""
     pl = detector.planes[window.plane]
     bipolar = response.induction == "bipolar" and not pl.collection
     scale = peak_adc_per_electron(detector)
@@ -102,7 +102,7 @@ def _plane_images(charge: DriftedCharge, detector: Detector, response: ResponseC
     with plane_buffers(window.meta.shape) as buffers:
         if len(charge):
             _accumulate(charge, detector, window, scale, response.filter_sigma_ticks, bipolar, buffers)
-        if response.signal_processing and not bipolar:
+        if processed and not bipolar:
             ids, values, labels = _processed(buffers, detector, response, window, seed)
         else:
             ids, values, labels = noise_and_extract(
@@ -122,7 +122,8 @@ def respond(deposits: Deposits, detector: Detector, response: ResponseConfig, im
     windows = plane_windows(detector, image, vertex_cm, vertex_t_ns)
     charge = drift(deposits, detector, response, recombination)
     seeds = rng.integers(0, 2 ** 32 - 1, size=len(windows))
-    planes = [_plane_images(charge, detector, response, w, int(s)) for w, s in zip(windows, seeds)]
+    processed = response.signal_processing == "on" or (response.signal_processing == "auto" and image.mode == "full")
+    planes = [_plane_images(charge, detector, response, w, int(s), processed) for w, s in zip(windows, seeds)]
     return [p[0] for p in planes], [p[1] for p in planes], [p[2] for p in planes]
 
 
