@@ -16,6 +16,7 @@ SAMPLES = ("auto", "classes", "natural")
 #: the BNB event mix of a natural sample (lartpc-physics.md §5.1, §5.3): νμ CC (QE:RES:DIS inside), NC, νe CC
 NATURAL_CLASSES = ["NUMU_CC", "NC", "NUE_CC"]
 NATURAL_WEIGHTS = [0.725, 0.27, 0.005]
+AR39_Bq_PER_KG = 1.01                                  # 39Ar in atmospheric argon (WArP 2007)
 
 
 @dataclass
@@ -40,6 +41,7 @@ class GeneratorConfig:
     # cosmic overlay (always on for name=cosmics)
     cosmics: bool = False
     cosmic_flux_scale: float = 1.0
+    ar39_Bq_per_kg: float | None = None                # 39Ar beta decays; None: 1.01 for full readouts, else 0
     # nuclear model of the interactions (§5.5): Fermi gas + removal energy, final-state interactions
     fermi_motion: bool = True
     fsi: bool = True
@@ -69,6 +71,8 @@ class GeneratorConfig:
                "need 0 < ke_MeV_min <= ke_MeV_max <= 10000 MeV")
         _check(self.direction in ("isotropic", "beam"), "generator.direction", "unknown direction",
                ("isotropic", "beam"))
+        _check(self.ar39_Bq_per_kg is None or 0.0 <= self.ar39_Bq_per_kg <= 1000.0, "generator.ar39_Bq_per_kg",
+               "must be in [0, 1000] Bq/kg (null: automatic)")
         _check(0.0 <= self.cosmic_flux_scale <= 100.0, "generator.cosmic_flux_scale", "must be in [0, 100]")
         _check(self.ke_spectrum in ("uniform", "log"), "generator.ke_spectrum", "unknown spectrum",
                ("uniform", "log"))
@@ -178,6 +182,8 @@ class SimulateConfig:
         _check(self.shard_index < self.n_events, "shard",
                f"shard {self.shard} has no events when n_events={self.n_events}")
         gen = self.generator
+        if gen.ar39_Bq_per_kg is None:
+            gen.ar39_Bq_per_kg = AR39_Bq_PER_KG if self.image.mode == "full" else 0.0
         if gen.sample == "natural" or (gen.sample == "auto" and self.image.mode == "full" and gen.flux == "bnb"):
             gen.classes, gen.class_weights, gen.sample = list(NATURAL_CLASSES), list(NATURAL_WEIGHTS), "classes"
 
