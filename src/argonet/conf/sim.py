@@ -114,10 +114,11 @@ class ResponseConfig:
     # auto (on for full readouts, the cosmic-tagging images; off for crops and CVN maps)
     signal_processing: str = "auto"
     label_threshold_MeV: float = 0.04    # a pixel is labelled when its noise-free charge reaches this (MIP) energy
-    sp_halo_fraction: list[float] = field(default_factory=lambda: [0.18, 0.15])   # induction, collection
+    sp_filter_ticks: float = 1.6         # σ of the processing's Gaussian low-pass filter (Wire-Cell-like low-pass)
+    sp_halo_fraction: list[float] = field(default_factory=lambda: [0.10, 0.04])   # induction, collection
     sp_halo_wires: float = 0.8           # σ of the processing halo across wires
     sp_halo_rows: float = 0.8            # σ of the processing halo along rows
-    sp_noise_ADC: list[float] = field(default_factory=lambda: [1.9, 1.36])   # RMS after processing: ind., coll.
+    sp_noise_ADC: list[float] = field(default_factory=lambda: [1.9, 1.28])   # RMS after processing: ind., coll.
     sp_noise_group_spread: float = 0.08  # log-normal spread of the RMS between 32-wire channel groups
     sp_noise_row_correlation: float = 0.8   # correlation of the processed noise between consecutive rows
 
@@ -137,6 +138,7 @@ class ResponseConfig:
             v = getattr(self, name)
             _check(len(v) == 2 and all(x >= 0 for x in v), f"response.{name}", "needs [induction, collection] >= 0")
         _check(all(x <= 1 for x in self.sp_halo_fraction), "response.sp_halo_fraction", "fractions must be <= 1")
+        _check(0 <= self.sp_filter_ticks <= 20, "response.sp_filter_ticks", "must be in [0, 20] ticks")
         _check(self.sp_halo_wires >= 0 and self.sp_halo_rows >= 0, "response.sp_halo_wires/sp_halo_rows",
                "must be >= 0")
         _check(0 <= self.sp_noise_group_spread <= 2, "response.sp_noise_group_spread", "must be in [0, 2]")

@@ -79,7 +79,8 @@ def _processed(buffers: PlaneBuffers, detector: Detector, response: ResponseConf
     k = 1 if detector.planes[window.plane].collection else 0
     wires, rows = window.valid_wires(detector), window.valid_rows()
     label_min = label_threshold_ADC(response.label_threshold_MeV, peak_adc_per_electron(detector))
-    process(*buffers, *wires, *rows, label_min, response.sp_halo_fraction[k],
+    filter_rows = response.sp_filter_ticks / window.ticks_per_row
+    process(*buffers, *wires, *rows, label_min, gaussian_weights(filter_rows, HALO_ROWS), response.sp_halo_fraction[k],
             gaussian_weights(response.sp_halo_wires, HALO_WIRES), gaussian_weights(response.sp_halo_rows, HALO_ROWS))
     return sp_noise_and_extract(buffers, window.plane, window.first_wire, wires, rows,
                                 response.sp_noise_ADC[k] * response.noise_scale, response.sp_noise_group_spread,
@@ -100,9 +101,11 @@ def _plane_images(charge: DriftedCharge, detector: Detector, response: ResponseC
     sigma_c = response.coherent_noise_ADC
     adc_max = 2 ** detector.adc_bits - 1
     with plane_buffers(window.meta.shape) as buffers:
+        processed = processed and not bipolar       # which then applies its own filter
         if len(charge):
-            _accumulate(charge, detector, window, scale, response.filter_sigma_ticks, bipolar, buffers)
-        if processed and not bipolar:
+            _accumulate(charge, detector, window, scale, 0.0 if processed else response.filter_sigma_ticks, bipolar,
+                        buffers)
+        if processed:
             ids, values, labels = _processed(buffers, detector, response, window, seed)
         else:
             ids, values, labels = noise_and_extract(

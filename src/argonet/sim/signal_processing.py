@@ -2,9 +2,11 @@
 (noise filter → 2-D deconvolution → ROI selection, lartpc-physics.md §1.5, §1.6; [S2], [S4]) leaves in an
 image, applied to the noise-free charge of the dense plane buffers and to the noise.
 
-* **Truth labels** come from the deposited charge, not from the processed waveform: a pixel keeps the
-  label of its largest contributor only when its noise-free charge before the processing response reaches
+* **Truth labels** come from the deposited charge (after drift and diffusion), not from the processed
+  waveform: a pixel keeps the label of its largest contributor only when that charge reaches
   ``label_threshold_MeV`` (CosmicTagger's labelling threshold of 0.04 MeV per pixel, §1.6) converted to ADC.
+* **Software filter**: the charge is then blurred along time by the Gaussian filter of the processing
+  (``filter_sigma_ticks``, discretised on the image rows), which no longer enters the labels.
 * **Processing response**: deconvolution with an imperfect (regularised) field response and the
   software filters spreads a fraction ``halo`` of every pixel's charge over its neighbours: a separable
   kernel of Gaussian weights over ±2 wires and ±3 rows (discretised, normalised, charge conserving), the
@@ -57,16 +59,32 @@ def _flag(blocks, w, row):
 
 
 @numba.njit(cache=True)
-def process(value, best, label, blocks, w_lo, w_hi, r_lo, r_hi, label_min, halo, kernel_w, kernel_r):
-    """Unlabel pixels below label_min, then keep 1 − halo of every pixel's charge and spread halo of it with
-    kernel_w ⊗ kernel_r, in place.
+def _spread(value, blocks, w, r, c, kernel_w, kernel_r, w_lo, w_hi, r_lo, r_hi):
+    """Add c·kernel_w[i]·kernel_r[j] to the pixels around (w, r) inside [w_lo, w_hi) × [r_lo, r_hi)."""
+    hw = (len(kernel_w) - 1) // 2
+    hr = (len(kernel_r) - 1) // 2
+    for i in range(len(kernel_w)):
+        ww = w + i - hw
+        if ww < w_lo or ww >= w_hi or kernel_w[i] == 0.0:
+            continue
+        for j in range(len(kernel_r)):
+            rr = r + j - hr
+            if rr < r_lo or rr >= r_hi or kernel_r[j] == 0.0:
+                continue
+            value[ww, rr] += c * kernel_w[i] * kernel_r[j]
+            _flag(blocks, ww, rr)
+
+
+@numba.njit(cache=True)
+def process(value, best, label, blocks, w_lo, w_hi, r_lo, r_hi, label_min, filter_r, halo, kernel_w, kernel_r):
+    """Unlabel pixels below label_min, then spread every pixel's charge in place: 1 − halo of it along the rows
+    with the filter filter_r, halo of it with kernel_w ⊗ kernel_r.
 
     ``best`` is used as scratch and left zeroed; newly reached pixels are flagged in ``blocks``.
     """
     n_blocks = blocks.shape[1]
     n_rows = value.shape[1]
-    hw = (len(kernel_w) - 1) // 2
-    hr = (len(kernel_r) - 1) // 2
+    centre = np.ones(1)
     for w in range(w_lo, w_hi):                     # pass 1: label cut, move the charge to scratch
         for k in range(n_blocks):
             if blocks[w, k] == 0:
@@ -89,21 +107,9 @@ def process(value, best, label, blocks, w_lo, w_hi, r_lo, r_hi, label_min, halo,
                 if s == 0.0:
                     continue
                 best[w, r] = 0.0
-                value[w, r] += (1.0 - halo) * s
-                if halo == 0.0:
-                    continue
-                for i in range(len(kernel_w)):
-                    ww = w + i - hw
-                    if ww < w_lo or ww >= w_hi or kernel_w[i] == 0.0:
-                        continue
-                    for j in range(len(kernel_r)):
-                        rr = r + j - hr
-                        if rr < r_lo or rr >= r_hi:
-                            continue
-                        c = halo * s * kernel_w[i] * kernel_r[j]
-                        if c != 0.0:
-                            value[ww, rr] += c
-                            _flag(blocks, ww, rr)
+                _spread(value, blocks, w, r, (1.0 - halo) * s, centre, filter_r, w_lo, w_hi, r_lo, r_hi)
+                if halo != 0.0:
+                    _spread(value, blocks, w, r, halo * s, kernel_w, kernel_r, w_lo, w_hi, r_lo, r_hi)
 
 
 def group_noise_factors(n_groups: int, spread: float, plane: int) -> np.ndarray:
