@@ -94,7 +94,8 @@ def write_report(out: Path, report: dict[str, Any], real: PlaneSample | None, si
         save(plot_side_by_side(*examples, planes), str(out / "examples.png"))
         names.append("examples.png")
     text = ["# Realism: simulated against real SBND full readouts", "",
-            f"- real: `{report['real']['input']}` ({report['real']['n_events'] or 'reference'} events)",
+            f"- real: `{report['real']['input']}` " + (f"({report['real']['n_events']} events)"
+                                                        if report['real']['n_events'] else "(committed medians)"),
             f"- simulated: {', '.join(f'`{p}`' for p in report['sim']['input'])} ({report['sim']['n_events']} events)",
             f"- medians over events per plane; within: |sim/real − 1| ≤ {report['comparison']['tolerance']:.2f}", "",
             markdown_table(report["comparison"], planes), "", *[f"![{n}]({n})" for n in names], ""]

@@ -23,6 +23,11 @@ and clips to the ADC range above the pedestal. Pixels with value > threshold_ADC
 
 Labels: the deposit giving a pixel the most signal sets its semantic and kind; pixels whose
 noise-free signal is below 0.5 ADC (noise only) are background (0).
+
+Processed readouts (``response.signal_processing``, on by default for full readouts): the signal is
+binned without the filter, labels need the deposited charge of a 0.04 MeV MIP, then the processing
+filter and deconvolution halo spread the charge, and the noise is that left after processing:
+per-group RMS, row-correlated, continuous values (signal_processing.py, sp_noise.py, §1.8).
 """
 
 from __future__ import annotations
