@@ -13,6 +13,7 @@ GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0")
 INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC", "NUMU_CC")
 FLUXES = ("bnb", "dune")                               # neutrino beams of sim/generators (BNB, DUNE FHC)
 SAMPLES = ("auto", "classes", "natural")
+DEFAULT_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES")
 #: the BNB event mix of a natural sample (lartpc-physics.md §5.1, §5.3): νμ CC (QE:RES:DIS inside), NC, νe CC
 NATURAL_CLASSES = ["NUMU_CC", "NC", "NUE_CC"]
 NATURAL_WEIGHTS = [0.725, 0.27, 0.005]
@@ -25,9 +26,10 @@ class GeneratorConfig:
 
     name: str = "interactions"
     # neutrino interactions (lartpc-physics.md §5)
-    classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES", "NCQE", "NCRES"])
+    classes: list[str] = field(default_factory=lambda: list(DEFAULT_CLASSES))
     class_weights: list[float] | None = None          # None: balanced classes
-    # auto: the natural BNB mix for full readouts (image.mode=full, the cosmic-tagging sample), classes otherwise;
+    # auto: the natural BNB mix for full readouts (image.mode=full, the cosmic-tagging sample) unless classes or
+    # class_weights are given, classes otherwise;
     # classes: always classes/class_weights; natural: always the natural mix (NATURAL_CLASSES, NATURAL_WEIGHTS)
     sample: str = "auto"
     nu_energy_GeV_max: float | None = None             # None: the flux table's end (bnb 3 GeV, dune 40 GeV)
@@ -186,7 +188,9 @@ class SimulateConfig:
         gen = self.generator
         if gen.ar39_Bq_per_kg is None:
             gen.ar39_Bq_per_kg = AR39_Bq_PER_KG if self.image.mode == "full" else 0.0
-        if gen.sample == "natural" or (gen.sample == "auto" and self.image.mode == "full" and gen.flux == "bnb"):
+        untouched = tuple(gen.classes) == DEFAULT_CLASSES and gen.class_weights is None
+        if gen.sample == "natural" or (gen.sample == "auto" and untouched and self.image.mode == "full"
+                                       and gen.flux == "bnb"):
             gen.classes, gen.class_weights, gen.sample = list(NATURAL_CLASSES), list(NATURAL_WEIGHTS), "classes"
 
     @property

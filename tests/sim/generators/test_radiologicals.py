@@ -39,3 +39,5 @@ def test_full_readouts_get_the_natural_sample_and_39ar_by_default():
     kept = compose("simulate", SimulateConfig, ["image.mode=full", "generator.sample=classes",
                                                 "generator.ar39_Bq_per_kg=0", "response.signal_processing=off"])
     assert kept.generator.classes == ["CCQE", "CCRES", "NCQE", "NCRES"] and kept.generator.ar39_Bq_per_kg == 0
+    chosen = compose("simulate", SimulateConfig, ["image.mode=full", "generator.classes=[CCQE]"])
+    assert chosen.generator.classes == ["CCQE"]                # classes given: kept
