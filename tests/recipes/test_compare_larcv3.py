@@ -8,7 +8,7 @@ import json
 import pytest
 
 from argonet.cli.main import main
-from argonet.recipes.compare_larcv3 import compare_larcv3, is_larcv3_comparison
+from argonet.recipes.compare_larcv3 import compare_larcv3
 
 REPORT = {"report.json", "report.md", "distributions.png", "examples.png"}
 
@@ -57,16 +57,3 @@ def test_against_the_reference_and_the_real_layout_sample(tmp_path, sim_files, s
                  "examples=false"]) == 0
     real = json.loads((tmp_path / "s" / "report.json").read_text())["real"]
     assert real["n_events"] == 4 and all(n > 0 for n in real["medians"]["stored_pixels"])
-
-
-def test_dispatch_and_refusals(tmp_path, sim_files, capsys):
-    noisy, _ = sim_files
-    assert is_larcv3_comparison("reference:sbnd") and is_larcv3_comparison(noisy)
-    assert not is_larcv3_comparison(str(tmp_path))                   # a folder: DUNE CVN maps
-    assert main(["compare", "real=reference:nope", f"sim={noisy}", f"output_dir={tmp_path / 'a'}"]) == 2
-    assert "no reference 'nope'" in capsys.readouterr().err
-    assert main(["compare", "real=reference:sbnd", f"sim={noisy}", "charge=wire", f"output_dir={tmp_path / 'b'}"]) == 2
-    assert "no sparse2d product 'wire' (charge=)" in capsys.readouterr().err
-    assert main(["compare", "real=missing.h5", f"sim={noisy}", f"output_dir={tmp_path / 'c'}"]) == 2
-    assert "no such file (real=)" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == []                         # nothing left behind

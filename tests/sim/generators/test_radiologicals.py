@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.conf.sim import NATURAL_CLASSES, SimulateConfig
 from argonet.sim.detector import SBND
 from argonet.sim.generators.radiologicals import (AR39_Q_MeV, argon_mass_kg, ar39_deposits, beta_energies_MeV,
