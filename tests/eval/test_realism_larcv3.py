@@ -9,7 +9,7 @@ import pytest
 
 from argonet.errors import FormatError
 from argonet.eval.realism_larcv3 import (QUANTITIES, PlaneSample, agrees, compare_medians, load_reference,
-                                         markdown_table, plane_statistics)
+                                         markdown_table, neutrino_sample, plane_statistics)
 
 SHAPE = (64, 40)
 
@@ -76,3 +76,10 @@ def test_reference_committed_and_checked(tmp_path):
         load_reference(str(bad))
     with pytest.raises(FormatError, match="no reference 'lariat'"):
         load_reference("lariat")
+
+
+def test_neutrino_sample():
+    s = neutrino_sample(np.array([14, -14, 12, 14]), np.array([0, 1, 0, 0]), np.array([0.5, 1.0, 1.5, 2.0]))
+    assert s["n_events"] == 4 and s["cc_fraction"] == 0.75 and s["nue_fraction"] == 0.25
+    assert s["energy_GeV_median"] == 1.25 and s["energy_GeV_p16"] < 1.0 < s["energy_GeV_p84"]
+    assert neutrino_sample(np.zeros(0), np.zeros(0), np.zeros(0)) == {"n_events": 0}

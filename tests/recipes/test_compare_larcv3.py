@@ -55,5 +55,11 @@ def test_against_the_reference_and_the_real_layout_sample(tmp_path, sim_files, s
     assert {p.name for p in out.iterdir()} == REPORT
     assert main(["compare", f"real={sample_path}", f"sim={noisy}", f"output_dir={tmp_path / 's'}",
                  "examples=false"]) == 0
-    real = json.loads((tmp_path / "s" / "report.json").read_text())["real"]
+    both = json.loads((tmp_path / "s" / "report.json").read_text())
+    real = both["real"]
     assert real["n_events"] == 4 and all(n > 0 for n in real["medians"]["stored_pixels"])
+    assert real["neutrinos"] == {"n_events": 4, "cc_fraction": 1.0, "nue_fraction": 0.0, "energy_GeV_p16": 1.2,
+                                 "energy_GeV_median": 1.2, "energy_GeV_p84": 1.2}   # the sample's 1.2 GeV numu CC
+    assert both["sim"]["neutrinos"]["n_events"] == 2 and 0.1 < both["sim"]["neutrinos"]["energy_GeV_median"] < 3
+    assert "| cc_fraction | 1 |" in (tmp_path / "s" / "report.md").read_text()
+    assert "Neutrino sample: not compared" in (out / "report.md").read_text()

@@ -185,6 +185,17 @@ class PlaneSample:
         return out
 
 
+def neutrino_sample(pdg: np.ndarray, current_type: np.ndarray, energy_GeV: np.ndarray) -> dict[str, float | int]:
+    """What the neutrino sample is, from each event's neutrino (pdg, current 0 = CC, energy in GeV)."""
+    pdg, current, energy = np.abs(np.asarray(pdg)), np.asarray(current_type), np.asarray(energy_GeV, np.float64)
+    if not len(pdg):
+        return {"n_events": 0}
+    p16, p50, p84 = np.quantile(energy, (0.16, 0.5, 0.84))
+    return {"n_events": int(len(pdg)), "cc_fraction": float(np.mean(current == 0)),
+            "nue_fraction": float(np.mean(pdg == 12)), "energy_GeV_p16": float(p16), "energy_GeV_median": float(p50),
+            "energy_GeV_p84": float(p84)}
+
+
 def load_reference(name_or_path: str) -> dict[str, Any]:
     """A committed reference summary by name (``sbnd``) or a JSON file of the same layout."""
     path = REFERENCES_DIR / REFERENCES[name_or_path] if name_or_path in REFERENCES else Path(name_or_path)

@@ -23,7 +23,7 @@ from argonet import __version__
 from argonet.conf.compare import CompareConfig
 from argonet.errors import DataError, FormatError
 from argonet.eval.realism_larcv3 import (PLANE_NAMES, QUANTITIES, PlaneSample, compare_medians, load_reference,
-                                         markdown_table, plane_statistics)
+                                         markdown_table, neutrino_sample, plane_statistics)
 from argonet.io.atomic import AtomicFolder
 from argonet.io.larcv3_chain import Larcv3Chain
 from argonet.io.larcv3_layout import SEMANTIC_PRODUCER
@@ -31,6 +31,8 @@ from argonet.viz.compare_larcv3 import plot_plane_distributions, plot_side_by_si
 from argonet.viz.display import save
 
 REFERENCE_PREFIX = "reference:"
+NEUTRINO_PRODUCER = "sbndneutrino"      # particle product whose neutrino row tells flavour, current and energy
+NEUTRINO_PDGS = (12, 14, 16)
 
 
 def is_larcv3_comparison(real: str) -> bool:
@@ -74,6 +76,36 @@ def read_sample(paths: list[str], charge: str, labels: str, max_events: int | No
         chain.close()
 
 
+def read_neutrinos(paths: list[str], max_events: int | None) -> dict[str, float | int] | None:
+    """Summary of the events' neutrinos (particle product sbndneutrino; energies in GeV), None without it."""
+    chain = Larcv3Chain(paths)
+    try:
+        if NEUTRINO_PRODUCER not in chain.products.get("particle", []):
+            return None
+        rows = []
+        for entry in range(len(chain) if max_events is None else min(len(chain), max_events)):
+            f, local = chain.locate(entry)
+            table = f.particles_raw(NEUTRINO_PRODUCER, local)
+            nu = table[np.isin(np.abs(table["pdg"]), NEUTRINO_PDGS)]
+            if len(nu):
+                rows.append((int(nu["pdg"][0]), int(nu["current_type"][0]), float(nu["energy_init"][0])))
+        pdg, current, energy = (np.array(c) for c in zip(*rows)) if rows else (np.zeros(0),) * 3
+        return neutrino_sample(pdg, current, energy)
+    finally:
+        chain.close()
+
+
+def _neutrino_lines(real: dict | None, sim: dict | None) -> list[str]:
+    """The neutrino samples side by side (Markdown), or a note that the real one is unknown."""
+    if real is None or sim is None:
+        return ["Neutrino sample: not compared (no `sbndneutrino` particles in " +
+                ("the real input" if real is None else "the simulated files") + ")."]
+    keys = ("n_events", "cc_fraction", "nue_fraction", "energy_GeV_p16", "energy_GeV_median", "energy_GeV_p84")
+    lines = ["| neutrino sample | real | sim |", "|---|---|---|"]
+    return lines + [f"| {k} | {real.get(k, '–'):.3g} | {sim.get(k, '–'):.3g} |" if k in real and k in sim
+                    else f"| {k} | – | – |" for k in keys]
+
+
 def _per_plane(sample: PlaneSample | None, quantity: str, n_planes: int) -> list[np.ndarray | None]:
     """Per plane, the finite per-event values of a quantity (None without a sample)."""
     if sample is None:
@@ -98,7 +130,9 @@ def write_report(out: Path, report: dict[str, Any], real: PlaneSample | None, si
                                                         if report['real']['n_events'] else "(committed medians)"),
             f"- simulated: {', '.join(f'`{p}`' for p in report['sim']['input'])} ({report['sim']['n_events']} events)",
             f"- medians over events per plane; within: |sim/real − 1| ≤ {report['comparison']['tolerance']:.2f}", "",
-            markdown_table(report["comparison"], planes), "", *[f"![{n}]({n})" for n in names], ""]
+            markdown_table(report["comparison"], planes), "",
+            *_neutrino_lines(report["real"].get("neutrinos"), report["sim"].get("neutrinos")), "",
+            *[f"![{n}]({n})" for n in names], ""]
     (out / "report.md").write_text("\n".join(text))
     (out / "report.json").write_text(json.dumps(report, indent=1, allow_nan=False))
     return ["report.json", "report.md", *names]
@@ -119,13 +153,15 @@ def compare_larcv3(real: str, sim: list[str], output_dir: str, *, charge: str = 
             real_info = {"input": real, "n_events": None, "source": ref.get("source"), "medians": ref["medians"]}
         else:
             real_sample, real_example = read_sample(real_paths, charge, labels, max_events)
-            real_info = {"input": real_paths, "n_events": real_sample.n_events, "medians": real_sample.medians()}
+            real_info = {"input": real_paths, "n_events": real_sample.n_events, "medians": real_sample.medians(),
+                         "neutrinos": read_neutrinos(real_paths, max_events)}
         if simulated.n_events == 0:
             raise DataError(f"no simulated events in {sim_paths[0]}")
         comparison = compare_medians(real_info["medians"], simulated.medians(), tolerance)
         n_planes = len(simulated.events[0])
         report = {"argonet_version": __version__, "planes": list(PLANE_NAMES[:n_planes]), "real": real_info,
-                  "sim": {"input": sim_paths, "n_events": simulated.n_events, "medians": simulated.medians()},
+                  "sim": {"input": sim_paths, "n_events": simulated.n_events, "medians": simulated.medians(),
+                          "neutrinos": read_neutrinos(sim_paths, max_events)},
                   "products": {"charge": charge, "labels": labels}, "comparison": comparison}
         names = write_report(out.tmp, report, real_sample, simulated,
                              (real_example, sim_example) if examples else None)
