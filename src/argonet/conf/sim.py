@@ -122,7 +122,8 @@ class ResponseConfig:
     sp_halo_rows: float = 0.8            # σ of the processing halo along rows
     sp_noise_ADC: list[float] = field(default_factory=lambda: [1.9, 1.28])   # RMS after processing: ind., coll.
     sp_noise_group_spread: float = 0.08  # log-normal spread of the RMS between 32-wire channel groups
-    sp_noise_row_correlation: float = 0.8   # correlation of the processed noise between consecutive rows
+    # correlation of the processed noise between consecutive rows: induction, collection (their own filters)
+    sp_noise_row_correlation: list[float] = field(default_factory=lambda: [0.8, 0.9])
 
     def __post_init__(self) -> None:
         _check(self.induction in ("unipolar", "bipolar"), "response.induction", "unknown induction response",
@@ -144,7 +145,8 @@ class ResponseConfig:
         _check(self.sp_halo_wires >= 0 and self.sp_halo_rows >= 0, "response.sp_halo_wires/sp_halo_rows",
                "must be >= 0")
         _check(0 <= self.sp_noise_group_spread <= 2, "response.sp_noise_group_spread", "must be in [0, 2]")
-        _check(0 <= self.sp_noise_row_correlation < 1, "response.sp_noise_row_correlation", "must be in [0, 1)")
+        _check(len(self.sp_noise_row_correlation) == 2 and all(0 <= r < 1 for r in self.sp_noise_row_correlation),
+               "response.sp_noise_row_correlation", "needs [induction, collection] in [0, 1)")
 
 
 @dataclass

@@ -89,7 +89,7 @@ def _processed(buffers: PlaneBuffers, detector: Detector, response: ResponseConf
             gaussian_weights(response.sp_halo_wires, HALO_WIRES), gaussian_weights(response.sp_halo_rows, HALO_ROWS))
     return sp_noise_and_extract(buffers, window.plane, window.first_wire, wires, rows,
                                 response.sp_noise_ADC[k] * response.noise_scale, response.sp_noise_group_spread,
-                                response.sp_noise_row_correlation, response.threshold_ADC, response.noise, seed)
+                                response.sp_noise_row_correlation[k], response.threshold_ADC, response.noise, seed)
 
 
 def _plane_images(charge: DriftedCharge, detector: Detector, response: ResponseConfig, window: PlaneWindow,
