@@ -29,7 +29,7 @@ def _respond(response: ResponseConfig, seed: int = 0, deposits: Deposits | None 
 def test_halo_conserves_charge_and_stays_background():
     on = _respond(ResponseConfig(noise=False, threshold_ADC=0.0, signal_processing="on"))
     off = _respond(ResponseConfig(noise=False, threshold_ADC=0.0, signal_processing="off"))
-    label_min = label_threshold_ADC(0.04, peak_adc_per_electron(SBND))
+    label_min = label_threshold_ADC(0.04, peak_adc_per_electron(SBND), SBND.drift_field_kV_per_cm)
     assert 5.0 < label_min < 5.6                                     # 0.04 MeV of a MIP ≈ 5.3 ADC
     for plane in range(3):
         total_on, total_off = float(on[0][plane].value.sum()), float(off[0][plane].value.sum())

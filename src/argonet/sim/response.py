@@ -83,7 +83,8 @@ def _processed(buffers: PlaneBuffers, detector: Detector, response: ResponseConf
     """Label cut, processing halo and processed-readout noise of one plane (signal_processing.py)."""
     k = 1 if detector.planes[window.plane].collection else 0
     wires, rows = window.valid_wires(detector), window.valid_rows()
-    label_min = label_threshold_ADC(response.label_threshold_MeV, peak_adc_per_electron(detector))
+    label_min = label_threshold_ADC(response.label_threshold_MeV, peak_adc_per_electron(detector),
+                                    detector.drift_field_kV_per_cm)
     filter_rows = response.sp_filter_ticks / window.ticks_per_row
     process(*buffers, *wires, *rows, label_min, gaussian_weights(filter_rows, HALO_ROWS), response.sp_halo_fraction[k],
             gaussian_weights(response.sp_halo_wires, HALO_WIRES), gaussian_weights(response.sp_halo_rows, HALO_ROWS))

@@ -30,12 +30,12 @@ import numba
 import numpy as np
 from scipy import special
 
+from argonet import units
 from argonet.sim.binning import BLOCK_SHIFT
+from argonet.sim.ionization import recombination
 
 HALO_WIRES = 2           # reach of the processing kernel across wires
 HALO_ROWS = 3            # and along time rows
-ION_W_EV = 23.6          # mean energy per ionisation electron in LAr (§2.1)
-MIP_RECOMBINATION = 0.70  # charge surviving recombination for a MIP at 500 V/cm (§2.2, modified Box)
 
 
 def gaussian_weights(sigma: float, reach: int) -> np.ndarray:
@@ -47,9 +47,10 @@ def gaussian_weights(sigma: float, reach: int) -> np.ndarray:
     return w / w.sum()
 
 
-def label_threshold_ADC(threshold_MeV: float, adc_per_electron: float) -> float:
+def label_threshold_ADC(threshold_MeV: float, adc_per_electron: float, field_kV_per_cm: float) -> float:
     """Noise-free pixel charge (ADC) of threshold_MeV deposited by a MIP: E/W × recombination × ADC per e⁻."""
-    return threshold_MeV * 1e6 / ION_W_EV * MIP_RECOMBINATION * adc_per_electron
+    surviving = float(recombination(units.mip_dEdx_MeV_per_cm, field_kV_per_cm))
+    return threshold_MeV * units.electrons_per_MeV * surviving * adc_per_electron
 
 
 @numba.njit(cache=True)

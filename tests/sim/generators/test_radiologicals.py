@@ -21,7 +21,7 @@ def test_spectrum_and_stopping_power():
 
 
 def test_rate_and_labels():
-    assert argon_mass_kg(SBND) == pytest.approx(402 * 400 * 500 * 1.3954e-3)
+    assert argon_mass_kg(SBND) == pytest.approx(402 * 400 * 500 * 1.396e-3)
     window_s = (SBND.cosmic_window_us[1] - SBND.cosmic_window_us[0]) * 1e-6
     mean = 1.01 * argon_mass_kg(SBND) * window_s                 # ≈ 363 decays per event window
     counts = [len(ar39_deposits(SBND, 1.01, np.random.default_rng(i))) for i in range(20)]

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from argonet import units
 from argonet.event import ParticleKind, Semantic
 from argonet.sim.deposits import Deposits
 from argonet.sim.detector import Detector
@@ -28,7 +29,6 @@ AR39_Q_MeV = 0.565
 ELECTRON_MASS_MeV = 0.511
 DAUGHTER_Z = 19
 FINE_STRUCTURE = 1.0 / 137.036
-LAR_DENSITY_G_PER_CM3 = 1.3954
 #: collision stopping power of electrons in argon (MeV cm²/g) at kinetic energies (MeV), ESTAR-like values
 STOPPING_T_MeV = np.array([0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7])
 STOPPING_MeV_CM2_PER_G = np.array([16.0, 9.5, 4.9, 3.2, 2.2, 1.9, 1.65, 1.55])
@@ -59,13 +59,13 @@ def electron_dEdx_MeV_per_cm(t_MeV: np.ndarray) -> np.ndarray:
     """Stopping power (MeV/cm) of electrons of kinetic energy t_MeV in liquid argon (log-log interpolation)."""
     t = np.clip(np.asarray(t_MeV, np.float64), STOPPING_T_MeV[0], STOPPING_T_MeV[-1])
     s = np.exp(np.interp(np.log(t), np.log(STOPPING_T_MeV), np.log(STOPPING_MeV_CM2_PER_G)))
-    return s * LAR_DENSITY_G_PER_CM3
+    return s * units.argon_density_g_per_cm3
 
 
 def argon_mass_kg(detector: Detector) -> float:
     """Mass of liquid argon in the active volume (kg)."""
     volume_cm3 = float(np.prod(np.subtract(detector.active_max_cm, detector.active_min_cm)))
-    return volume_cm3 * LAR_DENSITY_G_PER_CM3 * 1e-3
+    return volume_cm3 * units.argon_density_g_per_cm3 * 1e-3
 
 
 def ar39_deposits(detector: Detector, activity_Bq_per_kg: float, rng: np.random.Generator) -> Deposits:
