@@ -13,7 +13,7 @@ from argonet.conf.validate import check as _check
 class CompareConfig:
     """``argonet compare real=<CVN folder> sim=<larcv3 file(s)>``: a realism report per event class."""
 
-    real: str = ""                        # DUNE CVN folder (dataset_info/ with flavour folders, or original_20/)
+    real: str = ""                        # DUNE CVN folder; or larcv3 full readouts: REAL.h5 or reference:sbnd
     sim: Any = ""                         # larcv3 file, glob or list of files of simulated CVN-style maps
     charge: str = "sbndwire"              # sparse2d producer of the simulated charge (argonet simulate writes sbndwire)
     output_dir: str = "runs/compare"      # written complete or not at all

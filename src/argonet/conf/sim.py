@@ -12,6 +12,12 @@ GENERATORS = ("interactions", "gun", "cosmics", "jets")
 GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0")
 INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC", "NUMU_CC")
 FLUXES = ("bnb", "dune")                               # neutrino beams of sim/generators (BNB, DUNE FHC)
+SAMPLES = ("auto", "classes", "natural")
+DEFAULT_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES")
+#: the BNB event mix of a natural sample (lartpc-physics.md §5.1, §5.3): νμ CC (QE:RES:DIS inside), NC, νe CC
+NATURAL_CLASSES = ["NUMU_CC", "NC", "NUE_CC"]
+NATURAL_WEIGHTS = [0.725, 0.27, 0.005]
+AR39_Bq_PER_KG = 1.01                                  # 39Ar in atmospheric argon (WArP 2007)
 
 
 @dataclass
@@ -20,8 +26,12 @@ class GeneratorConfig:
 
     name: str = "interactions"
     # neutrino interactions (lartpc-physics.md §5)
-    classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES", "NCQE", "NCRES"])
+    classes: list[str] = field(default_factory=lambda: list(DEFAULT_CLASSES))
     class_weights: list[float] | None = None          # None: balanced classes
+    # auto: the natural BNB mix for full readouts (image.mode=full, the cosmic-tagging sample) unless classes or
+    # class_weights are given, classes otherwise;
+    # classes: always classes/class_weights; natural: always the natural mix (NATURAL_CLASSES, NATURAL_WEIGHTS)
+    sample: str = "auto"
     nu_energy_GeV_max: float | None = None             # None: the flux table's end (bnb 3 GeV, dune 40 GeV)
     fiducial_margin_cm: float = 10.0
     require_visible: bool = True                       # redraw interactions with nothing that ionises
@@ -33,6 +43,7 @@ class GeneratorConfig:
     # cosmic overlay (always on for name=cosmics)
     cosmics: bool = False
     cosmic_flux_scale: float = 1.0
+    ar39_Bq_per_kg: float | None = None                # 39Ar beta decays; None: 1.01 for full readouts, else 0
     # nuclear model of the interactions (§5.5): Fermi gas + removal energy, final-state interactions
     fermi_motion: bool = True
     fsi: bool = True
@@ -44,6 +55,7 @@ class GeneratorConfig:
     def __post_init__(self) -> None:
         _check(self.name in GENERATORS, "generator.name", f"unknown generator {self.name!r}", GENERATORS)
         _check(self.flux in FLUXES, "generator.flux", f"unknown neutrino flux {self.flux!r}", FLUXES)
+        _check(self.sample in SAMPLES, "generator.sample", f"unknown sample {self.sample!r}", SAMPLES)
         for c in self.classes:
             _check(c in INTERACTION_CLASSES, "generator.classes", f"unknown class {c!r}", INTERACTION_CLASSES)
         _check(len(self.classes) > 0, "generator.classes", "must name at least one class")
@@ -61,6 +73,8 @@ class GeneratorConfig:
                "need 0 < ke_MeV_min <= ke_MeV_max <= 10000 MeV")
         _check(self.direction in ("isotropic", "beam"), "generator.direction", "unknown direction",
                ("isotropic", "beam"))
+        _check(self.ar39_Bq_per_kg is None or 0.0 <= self.ar39_Bq_per_kg <= 1000.0, "generator.ar39_Bq_per_kg",
+               "must be in [0, 1000] Bq/kg (null: automatic)")
         _check(0.0 <= self.cosmic_flux_scale <= 100.0, "generator.cosmic_flux_scale", "must be in [0, 100]")
         _check(self.ke_spectrum in ("uniform", "log"), "generator.ke_spectrum", "unknown spectrum",
                ("uniform", "log"))
@@ -98,6 +112,18 @@ class ResponseConfig:
     threshold_ADC: float = 5.0           # zero suppression; 0 keeps every non-zero pixel
     electron_lifetime_us: float | None = None   # None: the detector preset's value
     filter_sigma_ticks: float = 1.0      # Gaussian signal-processing filter of unipolar (deconvolved-like) signals
+    # processed-readout model of full-chain data (sim/signal_processing.py): on | off (raw noise, integer ADC) |
+    # auto (on for full readouts, the cosmic-tagging images; off for crops and CVN maps)
+    signal_processing: str = "auto"
+    label_threshold_MeV: float = 0.04    # a pixel is labelled when its noise-free charge reaches this (MIP) energy
+    sp_filter_ticks: float = 1.6         # σ of the processing's Gaussian low-pass filter (Wire-Cell-like low-pass)
+    sp_halo_fraction: list[float] = field(default_factory=lambda: [0.10, 0.04])   # induction, collection
+    sp_halo_wires: float = 0.8           # σ of the processing halo across wires
+    sp_halo_rows: float = 0.8            # σ of the processing halo along rows
+    sp_noise_ADC: list[float] = field(default_factory=lambda: [1.9, 1.28])   # RMS after processing: ind., coll.
+    sp_noise_group_spread: float = 0.08  # log-normal spread of the RMS between 32-wire channel groups
+    # correlation of the processed noise between consecutive rows: induction, collection (their own filters)
+    sp_noise_row_correlation: list[float] = field(default_factory=lambda: [0.8, 0.9])
 
     def __post_init__(self) -> None:
         _check(self.induction in ("unipolar", "bipolar"), "response.induction", "unknown induction response",
@@ -108,6 +134,19 @@ class ResponseConfig:
         _check(self.threshold_ADC >= 0.0, "response.threshold_ADC", "must be >= 0")
         _check(self.electron_lifetime_us is None or self.electron_lifetime_us > 0,
                "response.electron_lifetime_us", "must be > 0")
+        _check(self.signal_processing in ("auto", "on", "off"), "response.signal_processing", "unknown setting",
+               ("auto", "on", "off"))
+        _check(self.label_threshold_MeV >= 0, "response.label_threshold_MeV", "must be >= 0")
+        for name in ("sp_halo_fraction", "sp_noise_ADC"):
+            v = getattr(self, name)
+            _check(len(v) == 2 and all(x >= 0 for x in v), f"response.{name}", "needs [induction, collection] >= 0")
+        _check(all(x <= 1 for x in self.sp_halo_fraction), "response.sp_halo_fraction", "fractions must be <= 1")
+        _check(0 <= self.sp_filter_ticks <= 20, "response.sp_filter_ticks", "must be in [0, 20] ticks")
+        _check(self.sp_halo_wires >= 0 and self.sp_halo_rows >= 0, "response.sp_halo_wires/sp_halo_rows",
+               "must be >= 0")
+        _check(0 <= self.sp_noise_group_spread <= 2, "response.sp_noise_group_spread", "must be in [0, 2]")
+        _check(len(self.sp_noise_row_correlation) == 2 and all(0 <= r < 1 for r in self.sp_noise_row_correlation),
+               "response.sp_noise_row_correlation", "needs [induction, collection] in [0, 1)")
 
 
 @dataclass
@@ -148,6 +187,13 @@ class SimulateConfig:
         _check(bool(self.output), "output", "must name a file")
         _check(self.shard_index < self.n_events, "shard",
                f"shard {self.shard} has no events when n_events={self.n_events}")
+        gen = self.generator
+        if gen.ar39_Bq_per_kg is None:
+            gen.ar39_Bq_per_kg = AR39_Bq_PER_KG if self.image.mode == "full" else 0.0
+        untouched = tuple(gen.classes) == DEFAULT_CLASSES and gen.class_weights is None
+        if gen.sample == "natural" or (gen.sample == "auto" and untouched and self.image.mode == "full"
+                                       and gen.flux == "bnb"):
+            gen.classes, gen.class_weights, gen.sample = list(NATURAL_CLASSES), list(NATURAL_WEIGHTS), "classes"
 
     @property
     def shard_index(self) -> int:

@@ -27,6 +27,7 @@ from argonet.eval.realism import (CHARGE_EDGES, LABELS, QUANTITIES, ClassSample,
 from argonet.io.atomic import AtomicFolder
 from argonet.io.dune_cvn import CVN_SHAPE, CVN_VIEWS, scan_cvn_folder
 from argonet.io.larcv3_chain import Larcv3Chain
+from argonet.recipes.compare_larcv3 import is_larcv3_comparison, run_compare_larcv3
 from argonet.viz.compare import plot_examples, plot_realism
 from argonet.viz.display import save
 
@@ -138,6 +139,8 @@ def _finite(obj: Any) -> Any:
 
 def compare(cfg: CompareConfig) -> dict[str, Any]:
     """Read both samples, compare them per class, write the report folder; returns the report."""
+    if is_larcv3_comparison(cfg.real):          # SBND-style full readouts: real=FILE.h5 or real=reference:sbnd
+        return run_compare_larcv3(cfg)
     real_folder, sim = cfg.require_inputs()
     sim_paths = _sim_paths(sim)
     out = AtomicFolder(cfg.output_dir, overwrite=cfg.overwrite)     # refuses an existing folder before any work

@@ -20,6 +20,7 @@ from argonet.sim.deposits import Deposits
 from argonet.sim.detector import Detector, get_detector
 from argonet.sim.generators import generate
 from argonet.sim.generators.neutrons import secondary_neutron_primaries
+from argonet.sim.generators.radiologicals import ar39_deposits
 from argonet.sim.response import respond
 from argonet.sim.transport import transport
 
@@ -48,6 +49,8 @@ def simulate_event(cfg: SimulateConfig, index: int, detector: Detector | None = 
                                              first_track_id=int(particles["track_id"].max()) + 1)
             deposits, particles = Deposits.concat([deposits, more]), np.concatenate([particles, more_particles])
     centre = _image_centre(truth, deposits, detector)
+    if cfg.generator.ar39_Bq_per_kg:      # radiological blips, labelled background
+        deposits = Deposits.concat([deposits, ar39_deposits(detector, cfg.generator.ar39_Bq_per_kg, rng)])
     if cfg.image.mode == "cvn":
         charge, semantic, kind = cvn_maps(deposits, detector, cfg.response, rng, centre,
                                           recombination=cfg.physics.recombination)

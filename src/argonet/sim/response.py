@@ -23,6 +23,11 @@ and clips to the ADC range above the pedestal. Pixels with value > threshold_ADC
 
 Labels: the deposit giving a pixel the most signal sets its semantic and kind; pixels whose
 noise-free signal is below 0.5 ADC (noise only) are background (0).
+
+Processed readouts (``response.signal_processing``, on by default for full readouts): the signal is
+binned without the filter, labels need the deposited charge of a 0.04 MeV MIP, then the processing
+filter and deconvolution halo spread the charge, and the noise is that left after processing:
+per-group RMS, row-correlated, continuous values (signal_processing.py, sp_noise.py, §1.8).
 """
 
 from __future__ import annotations
@@ -41,6 +46,8 @@ from argonet.sim.drift import DriftedCharge, drift
 from argonet.sim.images import PlaneWindow, Segment, plane_metas, plane_windows
 from argonet.sim.noise import analog_noise_rms, noise_and_extract
 from argonet.sim.readout import plane_gap_us, plane_role, wire_origin_cm
+from argonet.sim.signal_processing import HALO_ROWS, HALO_WIRES, gaussian_weights, label_threshold_ADC, process
+from argonet.sim.sp_noise import sp_noise_and_extract
 from argonet.sim.waveform import collection_area_ticks, peak_adc_per_electron, response_kernels
 
 __all__ = ["respond", "plane_metas", "plane_charge"]
@@ -71,9 +78,24 @@ def _accumulate(charge: DriftedCharge, detector: Detector, window: PlaneWindow, 
             accumulate_gaussian(*deposits, seg.tpc, proj, target, *buffers)
 
 
+def _processed(buffers: PlaneBuffers, detector: Detector, response: ResponseConfig, window: PlaneWindow,
+               seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Label cut, processing halo and processed-readout noise of one plane (signal_processing.py)."""
+    k = 1 if detector.planes[window.plane].collection else 0
+    wires, rows = window.valid_wires(detector), window.valid_rows()
+    label_min = label_threshold_ADC(response.label_threshold_MeV, peak_adc_per_electron(detector),
+                                    detector.drift_field_kV_per_cm)
+    filter_rows = response.sp_filter_ticks / window.ticks_per_row
+    process(*buffers, *wires, *rows, label_min, gaussian_weights(filter_rows, HALO_ROWS), response.sp_halo_fraction[k],
+            gaussian_weights(response.sp_halo_wires, HALO_WIRES), gaussian_weights(response.sp_halo_rows, HALO_ROWS))
+    return sp_noise_and_extract(buffers, window.plane, window.first_wire, wires, rows,
+                                response.sp_noise_ADC[k] * response.noise_scale, response.sp_noise_group_spread,
+                                response.sp_noise_row_correlation[k], response.threshold_ADC, response.noise, seed)
+
+
 def _plane_images(charge: DriftedCharge, detector: Detector, response: ResponseConfig, window: PlaneWindow,
-                  seed: int) -> tuple[SparseImage, SparseImage, SparseImage]:
-    """Charge, semantic and kind images of one plane."""
+                  seed: int, processed: bool) -> tuple[SparseImage, SparseImage, SparseImage]:
+    """Charge, semantic and kind images of one plane (processed: the signal-processing model)."""
     pl = detector.planes[window.plane]
     bipolar = response.induction == "bipolar" and not pl.collection
     scale = peak_adc_per_electron(detector)
@@ -85,11 +107,16 @@ def _plane_images(charge: DriftedCharge, detector: Detector, response: ResponseC
     sigma_c = response.coherent_noise_ADC
     adc_max = 2 ** detector.adc_bits - 1
     with plane_buffers(window.meta.shape) as buffers:
+        processed = processed and not bipolar       # which then applies its own filter
         if len(charge):
-            _accumulate(charge, detector, window, scale, response.filter_sigma_ticks, bipolar, buffers)
-        ids, values, labels = noise_and_extract(
-            buffers, window.first_wire, (w_lo, w_hi), (r_lo, r_hi), sigma_i, sigma_c, response.threshold_ADC,
-            (-pl.pedestal_ADC, adc_max - pl.pedestal_ADC), response.noise and (sigma_i > 0 or sigma_c > 0), seed)
+            _accumulate(charge, detector, window, scale, 0.0 if processed else response.filter_sigma_ticks, bipolar,
+                        buffers)
+        if processed:
+            ids, values, labels = _processed(buffers, detector, response, window, seed)
+        else:
+            ids, values, labels = noise_and_extract(
+                buffers, window.first_wire, (w_lo, w_hi), (r_lo, r_hi), sigma_i, sigma_c, response.threshold_ADC,
+                (-pl.pedestal_ADC, adc_max - pl.pedestal_ADC), response.noise and (sigma_i > 0 or sigma_c > 0), seed)
     meta = window.meta
     return (SparseImage(meta, ids, values),
             SparseImage(meta, ids, (labels >> 3).astype(np.float32)),
@@ -104,7 +131,8 @@ def respond(deposits: Deposits, detector: Detector, response: ResponseConfig, im
     windows = plane_windows(detector, image, vertex_cm, vertex_t_ns)
     charge = drift(deposits, detector, response, recombination)
     seeds = rng.integers(0, 2 ** 32 - 1, size=len(windows))
-    planes = [_plane_images(charge, detector, response, w, int(s)) for w, s in zip(windows, seeds)]
+    processed = response.signal_processing == "on" or (response.signal_processing == "auto" and image.mode == "full")
+    planes = [_plane_images(charge, detector, response, w, int(s), processed) for w, s in zip(windows, seeds)]
     return [p[0] for p in planes], [p[1] for p in planes], [p[2] for p in planes]
 
 
