@@ -36,10 +36,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "web front end: run table, live curves, confusion matrices to events, event browser, training jobs"),
     "sweep": ("argonet.cli.sweep", "argonet.conf.sweep:SweepConfig",
               "hyper-parameter search (Optuna) over training configurations: pruning, workers, Pareto fronts"),
+    "export": ("argonet.cli.export", "argonet.conf.export:ExportConfig",
+               "write a checkpoint's model as ONNX or TorchScript, with its input spec and class names"),
 }
 
 #: commands whose output appears only when complete (written under a temporary name, then renamed)
-ATOMIC_COMMANDS = ("simulate", "display", "iotest", "compare", "inference")
+ATOMIC_COMMANDS = ("simulate", "display", "iotest", "compare", "inference", "export")
 
 USAGE = """usage: argonet <command> [key=value ...]
 

@@ -26,8 +26,9 @@ from argonet.data.loader import build_dataset, build_loader, split_entries
 from argonet.errors import ConfigError
 from argonet.eval.jets import format_jet_tagging, jet_tagging
 from argonet.models.checkpoint import CheckpointMismatch
+from argonet.recipes.exported import exported_runner, read_model_file
 from argonet.tasks.classify import predict, summarise
-from argonet.train.checkpoint import from_checkpoint, read_checkpoint
+from argonet.train.checkpoint import from_checkpoint
 from argonet.train.runtime import resolve_device
 from argonet.viz.metrics import plot_confusion, plot_roc, save_figure
 
@@ -94,13 +95,14 @@ def format_report(report: dict[str, Any]) -> str:
 
 def evaluate(cfg: EvaluateConfig) -> dict[str, Any]:
     """Evaluate the checkpoint on the chosen split; returns the report written to ``metrics.json``."""
-    state = read_checkpoint(cfg.require_checkpoint(), field="checkpoint")
-    if "model" not in state:
+    state = read_model_file(cfg.require_checkpoint())    # a checkpoint, or an exported ONNX / TorchScript file
+    if "model" not in state and "runner" not in state:
         raise ConfigError("checkpoint", f"{cfg.checkpoint} holds no model state")
     data = data_config(cfg.data, (state.get("config") or {}).get("data"))
     dataset = build_dataset("classification", replace(data, augment=[]))   # any data.format
     align_classes(dataset, state.get("class_names"))
-    model = load_classifier(state, dataset, cfg.checkpoint)
+    model = (exported_runner(state, cfg.checkpoint, "classify", dataset.class_names) if "runner" in state
+             else load_classifier(state, dataset, cfg.checkpoint))
     device = resolve_device(cfg.device)
     entries = (np.arange(len(dataset)) if cfg.split == "all"
                else split_entries(len(dataset), data.split, data.seed, data.split_block)[cfg.split])

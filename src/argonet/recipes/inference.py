@@ -37,8 +37,9 @@ from argonet.data.transforms import prediction_images
 from argonet.io import AtomicPath, Larcv3File, Larcv3Writer
 from argonet.io.larcv3_copy import copy_with_products
 from argonet.models.checkpoint import CheckpointMismatch
+from argonet.recipes.exported import exported_runner, read_model_file
 from argonet.tasks.segment import confusion_counts, predict_labels
-from argonet.train.checkpoint import from_checkpoint, read_checkpoint
+from argonet.train.checkpoint import from_checkpoint
 from argonet.train.runtime import Precision, autocast_dtype, resolve_device
 
 
@@ -83,7 +84,7 @@ def _paths(cfg: InferenceConfig, source: Path) -> tuple[Path, Path]:
 def inference(cfg: InferenceConfig) -> dict[str, Any]:
     """Predict every event of the file; write the output file and the metrics JSON; returns the report."""
     print(f"argonet {__version__} inference\n{to_yaml(cfg)}", flush=True)
-    state = read_checkpoint(cfg.require_checkpoint(), field="checkpoint")
+    state = read_model_file(cfg.require_checkpoint())    # a checkpoint, or an exported ONNX / TorchScript file
     data = data_config(cfg.data, (state.get("config") or {}).get("data"))
     paths = data.paths()
     if len(paths) != 1:
@@ -98,7 +99,8 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
         raise ConfigError("producer", f"{source} already holds a sparse2d product {cfg.producer!r}; name another")
     has_truth = data.labels in have
     dataset = build_dataset("segmentation" if has_truth else "image", replace(data, augment=[]))
-    model = load_segmenter(state, cfg.checkpoint, dataset.in_channels)
+    model = (exported_runner(state, cfg.checkpoint, "segment") if "runner" in state
+             else load_segmenter(state, cfg.checkpoint, dataset.in_channels))
     if hasattr(model, "check_image_shape"):
         model.check_image_shape(dataset.image_shape, "the data's image (after data.downsample)")
     device = resolve_device(cfg.device)
