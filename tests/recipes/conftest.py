@@ -1,4 +1,5 @@
-"""A tiny jet-features file and a search space shared by the sweep tests."""
+"""Shared fixtures of the recipe tests: a tiny jet-features file and a search space (sweep tests), a small
+simulated neutrino file and a short classifier training on it (export and explain tests)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sweep_setup import SPACE
 
+from argonet.cli.main import main
 from argonet.io import write_jet_images
 
 CLASSES = ["gluon", "light_quark", "top", "W", "Z"]
@@ -32,3 +35,31 @@ def space_file(tmp_path_factory) -> Path:
     path.write_text(SPACE)
     return path
 
+
+@pytest.fixture(scope="session")
+def events(tmp_path_factory) -> Path:
+    """12 simulated neutrino interactions as 3 planes of 32 x 32 vertex crops, with pixel labels."""
+    path = tmp_path_factory.mktemp("events") / "events.h5"
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main(["simulate", "n_events=12", "image.crop_wires=32", "image.crop_ticks=32", "seed=3",
+                     "progress=false", f"output={path}"]) == 0
+    finally:
+        torch.set_num_threads(previous)
+    return path
+
+
+@pytest.fixture(scope="session")
+def classifier(events, tmp_path_factory) -> Path:
+    """A smallcnn checkpoint from one short ``argonet train`` run on ``events``."""
+    out = tmp_path_factory.mktemp("train")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        assert main(["train", "model.name=smallcnn", f"data.file={events}", "data.normalise=log1p", "run.epochs=1",
+                     "run.batch_size=4", f"run.output_dir={out}", "run.device=cpu", "run.progress=false",
+                     "run.tensorboard=false"]) == 0
+    finally:
+        torch.set_num_threads(previous)
+    return out / "checkpoint.pt"

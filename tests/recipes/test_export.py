@@ -22,8 +22,8 @@ from argonet.recipes.export import export_model, model_from_checkpoint
 from argonet.recipes.exported import load_exported, read_metadata
 from argonet.train.checkpoint import FORMAT
 
-TINY_URESNET = {"depth": 2, "filters": 2, "blocks_per_layer": 1, "blocks_deepest": 1, "deepest_filters": 4}
 QUIET = ["run.device=cpu", "run.progress=false", "run.tensorboard=false"]
+TINY_URESNET = {"depth": 2, "filters": 2, "blocks_per_layer": 1, "blocks_deepest": 1, "deepest_filters": 4}
 
 
 class SparseLayer(nn.Module):
@@ -40,15 +40,6 @@ class SparseLayer(nn.Module):
 @register_model("test-sparse-layer")
 def _sparse_layer(num_classes: int = 4, in_chans: int = 3, weights: str | None = None) -> nn.Module:
     return SparseLayer(num_classes, in_chans)
-
-
-@pytest.fixture(scope="module")
-def events(tmp_path_factory) -> Path:
-    """12 simulated neutrino interactions as 3 planes of 32 x 32 vertex crops, with pixel labels."""
-    path = tmp_path_factory.mktemp("events") / "events.h5"
-    assert main(["simulate", "n_events=12", "image.crop_wires=32", "image.crop_ticks=32", "seed=3",
-                 "progress=false", f"output={path}"]) == 0
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -127,15 +118,6 @@ def test_a_model_without_an_exportable_form_is_refused_in_one_line(events, tmp_p
     assert err.startswith("argonet export: error: format: model test-sparse-layer cannot be exported to ONNX: ")
     assert "to_sparse" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sparse.pt"]      # no file, no temporary left
-
-
-@pytest.fixture(scope="module")
-def classifier(events, tmp_path_factory) -> Path:
-    """A smallcnn checkpoint from one short ``argonet train`` run."""
-    out = tmp_path_factory.mktemp("train")
-    assert main(["train", "model.name=smallcnn", f"data.file={events}", "data.normalise=log1p", "run.epochs=1",
-                 "run.batch_size=4", f"run.output_dir={out}", *QUIET]) == 0
-    return out / "checkpoint.pt"
 
 
 def _predictions(path: Path) -> tuple[list[str], np.ndarray]:

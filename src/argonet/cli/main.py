@@ -38,6 +38,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "hyper-parameter search (Optuna) over training configurations: pruning, workers, Pareto fronts"),
     "export": ("argonet.cli.export", "argonet.conf.export:ExportConfig",
                "write a checkpoint's model as ONNX or TorchScript, with its input spec and class names"),
+    "explain": ("argonet.cli.explain", "argonet.conf.explain:ExplainConfig",
+                "attributions of one event, top-activating events per channel, or a 2-D embedding of a split"),
 }
 
 #: commands whose output appears only when complete (written under a temporary name, then renamed)
