@@ -10,7 +10,8 @@ output to the input pixels:
 * ``occlusion``: the output drop when a ``window`` x ``window`` patch of one plane is emptied.
 
 A classifier is explained for its predicted and its true class; a segmentation network for the
-mean logit of the class of one pixel or box (``target``), again predicted and true. The figure
+mean logit over one pixel or box (``target``) of the class predicted and the true class of most of
+its labelled (non-background) pixels. The figure
 has one row per plane: charge, truth labels, and the attributions.
 """
 
@@ -182,8 +183,10 @@ def explain_event(cfg: ExplainConfig) -> Explanation:
         box = target_box(cfg, image)
         model = RegionScore(trained.model, box)
         region = (slice(box[1], box[3]), slice(box[2], box[4]))
-        predicted = _majority(output[0, box[0]].argmax(0)[region].numpy())
-        true: int | None = _majority(np.asarray(item["label"])[box[0]][region])
+        labels = np.asarray(item["label"])[box[0]][region]
+        keep = labels > 0 if (labels > 0).any() else np.ones_like(labels, dtype=bool)   # the labelled pixels
+        predicted = _majority(output[0, box[0]].argmax(0)[region].numpy()[keep])
+        true: int | None = _majority(labels[keep])
         output = model(x).detach()
     else:
         predicted, true = int(output.argmax(1)), int(item["label"])
