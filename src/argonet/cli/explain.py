@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from argonet.conf.explain import ExplainConfig
-from argonet.recipes.explain import run_explain
+from argonet.recipes.explain_features import run_explain
 
 
 def run(cfg: ExplainConfig) -> Any:

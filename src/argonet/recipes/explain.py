@@ -17,7 +17,7 @@ has one row per plane: charge, truth labels, and the attributions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from argonet.data.datasets import SegmentationDataset
 from argonet.data.loader import build_dataset
 from argonet.errors import ConfigError, DataError
 from argonet.io import AtomicPath
+from argonet.recipes.evaluate import data_config
 from argonet.recipes.export import TrainedModel, model_from_checkpoint
 from argonet.viz.display import PLANE_NAMES
 from argonet.viz.explain import plot_attribution
@@ -38,20 +39,10 @@ from argonet.viz.explain import plot_attribution
 import matplotlib.pyplot as plt  # noqa: E402  (backend set by argonet.viz)
 
 
-def checkpoint_data(given: DataConfig, stored: dict[str, Any]) -> DataConfig:
-    """``given`` where it differs from the defaults, else the checkpoint's data options (never its files)."""
-    default = DataConfig()
-    values = {f.name: getattr(given, f.name) for f in fields(DataConfig)}
-    for name, value in values.items():
-        if name in stored and name != "file" and value == getattr(default, name):
-            values[name] = stored[name]
-    return DataConfig(**{**values, "augment": []})
-
-
 def load_explained(cfg: ExplainConfig) -> tuple[TrainedModel, DataConfig, Any]:
     """(model from the checkpoint, data options, dataset of the task) for ``cfg``."""
     trained = model_from_checkpoint(cfg.require_checkpoint())
-    data = checkpoint_data(cfg.data, trained.data)
+    data = data_config(cfg.data, trained.data)
     dataset = build_dataset("segmentation" if trained.task == "segment" else "classification", data)
     if trained.task == "classify" and list(dataset.class_names) != trained.class_names:
         raise ConfigError("data.class_names", f"{cfg.checkpoint} was trained on classes {trained.class_names}, "
@@ -214,13 +205,3 @@ def explain_event(cfg: ExplainConfig) -> Explanation:
     path = save_figure(fig, Path(cfg.output_dir) / f"event{cfg.event}_{cfg.method}.png")
     return Explanation(path, cfg.event, names[predicted], None if true is None else names[true], attributions,
                        differences)
-
-
-def run_explain(cfg: ExplainConfig) -> Any:
-    """``argonet explain``: the view ``cfg.what`` of the checkpoint's model."""
-    if cfg.what == "attribution":
-        return explain_event(cfg)
-    from argonet.recipes.explain_features import explain_channels, explain_embedding
-
-    return explain_channels(cfg) if cfg.what == "channels" else explain_embedding(cfg)
-

@@ -1,7 +1,8 @@
 """What the layers of a trained network respond to: top-activating events per channel and first-layer
 filters (``what=channels``), and the penultimate features of a split in 2-D (``what=embedding``).
 
-Both read the events of one split of the checkpoint's seeded train/val/test split (at most
+``run_explain`` dispatches ``argonet explain`` to these views or to ``explain_event`` (attributions).
+Both views read the events of one split of the checkpoint's seeded train/val/test split (at most
 ``max_events``, a seeded random subset), in batches, with the model in eval mode.
 """
 
@@ -21,7 +22,7 @@ from argonet.conf.explain import ExplainConfig
 from argonet.data.loader import split_entries
 from argonet.errors import ConfigError
 from argonet.io import AtomicPath
-from argonet.recipes.explain import load_explained, save_figure
+from argonet.recipes.explain import explain_event, load_explained, save_figure
 from argonet.viz.explain import embedding_html, plot_contact_sheet, plot_embedding, plot_filters
 
 BATCH = 16
@@ -182,3 +183,10 @@ def explain_embedding(cfg: ExplainConfig) -> FeatureViews:
                                      "predicted": predicted.tolist(), "class_names": names}),
                          out_dir / "embedding.json")]
     return FeatureViews(paths, entries, {"xy": xy, "features": features, "true": labels, "predicted": predicted})
+
+
+def run_explain(cfg: ExplainConfig) -> Any:
+    """``argonet explain``: the view ``cfg.what`` of the checkpoint's model."""
+    if cfg.what == "attribution":
+        return explain_event(cfg)
+    return explain_channels(cfg) if cfg.what == "channels" else explain_embedding(cfg)
