@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+import warnings
 
 import numpy as np
 import pytest
@@ -35,6 +36,22 @@ class SparseLayer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.sparse.mm(x.mean((2, 3)).to_sparse(), self.weight)
+
+
+class NumpyLayer(nn.Module):
+    """A layer that leaves torch for numpy: tracing keeps the traced input's result as a constant."""
+
+    def __init__(self, num_classes: int = 4, in_chans: int = 3):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(in_chans, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(x.detach().numpy().mean((2, 3))) @ self.weight
+
+
+@register_model("test-numpy-layer")
+def _numpy_layer(num_classes: int = 4, in_chans: int = 3, weights: str | None = None) -> nn.Module:
+    return NumpyLayer(num_classes, in_chans)
 
 
 @register_model("test-sparse-layer")
@@ -156,3 +173,20 @@ def test_inference_accepts_an_exported_segmentation_model(sample_path, tmp_path,
         for entry in range(len(eager)):
             for a, b in zip(eager.sparse2d("argonet_prediction", entry), onnx.sparse2d("argonet_prediction", entry)):
                 assert np.array_equal(a.index, b.index) and np.array_equal(a.value, b.value)
+
+
+def test_an_export_that_does_not_reproduce_the_model_is_refused(events, tmp_path, capfd):
+    write_checkpoint(tmp_path / "numpy.pt", "test-numpy-layer", "classify", DataConfig(file=str(events)), {})
+    assert main(["export", f"checkpoint={tmp_path / 'numpy.pt'}", "format=torchscript"]) == 2
+    out, err = capfd.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert "model test-numpy-layer exported to TorchScript does not reproduce the model" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["numpy.pt"]
+
+
+def test_an_onnx_file_not_written_by_argonet_is_refused(events, tmp_path, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(nn.Linear(3, 2), (torch.rand(1, 3),), str(tmp_path / "other.onnx"), dynamo=False)
+    assert main(["evaluate", f"checkpoint={tmp_path / 'other.onnx'}", f"data.file={events}"]) == 2
+    assert "is not a model exported by argonet" in capsys.readouterr().err
