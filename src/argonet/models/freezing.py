@@ -102,6 +102,8 @@ def check_compatible(model: nn.Module, state: Mapping[str, Tensor], replace_head
     A different class count is allowed only with ``replace_head`` (the checkpoint's head is then
     skipped); a different number of input channels or any other shape is an error.
     """
+    if hasattr(model, "check_state"):          # a model that tells its own checkpoints from look-alikes
+        model.check_state(state)
     own = model.state_dict()
     skip: list[str] = []
     head = getattr(model, "classifier_name", None)

@@ -16,7 +16,8 @@ from torch import nn
 
 from argonet.errors import ConfigError
 
-BUILTIN_MODULES = ("argonet.models.classifiers", "argonet.models.uresnet", "argonet.models.jets")
+BUILTIN_MODULES = ("argonet.models.classifiers", "argonet.models.uresnet", "argonet.models.jets",
+                   "argonet.models.sparse.uresnet")
 
 _BUILDERS: dict[str, Callable[..., nn.Module]] = {}
 F = TypeVar("F", bound=Callable[..., nn.Module])

@@ -1,0 +1,1 @@
+"""Submanifold sparse networks in plain torch: active-site grids and rulebooks, layers, the sparse UResNet."""

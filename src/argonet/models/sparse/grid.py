@@ -1,0 +1,138 @@
+"""Active sites of sparse wire-plane images and the rulebooks that connect them.
+
+A ``Grid`` holds the integer coordinates ``(image, y, x)`` of the active sites at one scale,
+sorted by their linear key, and caches every rulebook built on them, so that all the layers at
+that scale share one neighbour search per kernel size:
+
+- ``neighbours(k)``: (N, k*k) row of the input site under each offset of a k x k kernel centred
+  on each site (row-major offsets, as ``conv2d`` weights), ``N`` where no site is active;
+- ``coarser()``: the grid of 2 x 2 cells holding at least one active site, with ``children``
+  (Nc, 4) (fine row of each cell's four pixels, ``N`` where inactive) and ``parent`` / ``slot``
+  (N,) (coarse row and position 0..3 of every fine site), i.e. the rulebooks of the strided
+  down-convolution and of its transposed up-convolution, which restores exactly these sites.
+
+Neighbours are found with sorted linear keys and ``searchsorted``; keys carry a margin of
+``MARGIN_PX`` pixels around each image, so an offset never wraps into the next row or image.
+All index tensors are contiguous int64.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from argonet.errors import DataError
+
+#: pixels of empty border in the linear key (half the largest kernel size supported)
+MARGIN_PX = 3
+
+
+class Grid:
+    """Sorted active sites ``coords`` (N, 3) = (image, y, x) of ``n_images`` images of ``shape`` (H, W)."""
+
+    def __init__(self, coords: Tensor, shape: tuple[int, int], n_images: int):
+        self.coords, self.shape, self.n_images = coords, (int(shape[0]), int(shape[1])), int(n_images)
+        self.row_px = self.shape[1] + 2 * MARGIN_PX
+        self.keys = self._keys(coords)
+        self._neighbours: dict[int, Tensor] = {}
+        self._coarser: Grid | None = None
+        self.children: Tensor | None = None      # set on the coarser grid: (Nc, 4) fine rows
+        self.parent: Tensor | None = None        # set on this grid by coarser(): (N,) coarse rows
+        self.slot: Tensor | None = None          # (N,) 2 * (y % 2) + x % 2
+
+    @classmethod
+    def from_coords(cls, coords: Tensor, shape: tuple[int, int], n_images: int) -> tuple["Grid", Tensor]:
+        """The grid of unsorted ``coords`` and the order that sorts them; DataError for sites outside
+        the images or listed twice."""
+        coords = coords.long()
+        if coords.ndim != 2 or coords.shape[1] != 3:
+            raise DataError(f"sparse coordinates must be (N, 3) = (image, y, x), got shape {tuple(coords.shape)}")
+        limits = torch.tensor([n_images, shape[0], shape[1]], device=coords.device)
+        outside = ((coords < 0) | (coords >= limits)).any(dim=1)
+        if bool(outside.any()):
+            site = coords[int(outside.nonzero()[0, 0])].tolist()
+            raise DataError(f"sparse site (image, y, x) = {tuple(site)} lies outside {n_images} images of "
+                            f"{tuple(shape)} pixels")
+        grid = cls(coords, shape, n_images)
+        order = torch.argsort(grid.keys)
+        grid.keys = grid.keys[order].contiguous()
+        grid.coords = coords[order].contiguous()
+        if grid.keys.numel() > 1 and bool((grid.keys[1:] == grid.keys[:-1]).any()):
+            i = int((grid.keys[1:] == grid.keys[:-1]).nonzero()[0, 0])
+            raise DataError(f"sparse site (image, y, x) = {tuple(grid.coords[i].tolist())} is listed twice")
+        return grid, order
+
+    def __len__(self) -> int:
+        return int(self.coords.shape[0])
+
+    def _keys(self, coords: Tensor) -> Tensor:
+        """Linear key of each site in the margin-padded images."""
+        rows = self.shape[0] + 2 * MARGIN_PX
+        c = coords.long()
+        return ((c[:, 0] * rows + c[:, 1] + MARGIN_PX) * self.row_px + c[:, 2] + MARGIN_PX).contiguous()
+
+    def lookup(self, keys: Tensor) -> Tensor:
+        """Row of each key among the active sites, ``len(self)`` where it is not active."""
+        n = len(self)
+        if n == 0:
+            return torch.full_like(keys, 0)
+        pos = torch.searchsorted(self.keys, keys).clamp_(max=n - 1)
+        return torch.where(self.keys[pos] == keys, pos, torch.full_like(pos, n)).contiguous()
+
+    def neighbours(self, kernel: int) -> Tensor:
+        """(N, kernel**2) input rows of a same-size ``kernel`` x ``kernel`` convolution (cached; a smaller
+        kernel's table is cut out of a larger one's)."""
+        if kernel % 2 == 0 or kernel // 2 > MARGIN_PX:
+            raise ValueError(f"submanifold kernels are odd and at most {2 * MARGIN_PX + 1} wide, got {kernel}")
+        if kernel not in self._neighbours:
+            larger = [k for k in self._neighbours if k > kernel]
+            if larger:
+                k, cut = larger[0], (larger[0] - kernel) // 2
+                inner = self._neighbours[k].view(-1, k, k)[:, cut:cut + kernel, cut:cut + kernel]
+                self._neighbours[kernel] = inner.reshape(-1, kernel * kernel).contiguous()
+            else:
+                self._neighbours[kernel] = self._search(kernel)
+        return self._neighbours[kernel]
+
+    def _search(self, kernel: int) -> Tensor:
+        """The neighbour table with one ``searchsorted`` per kernel row: the sites of one row of the kernel
+        window are consecutive keys, so they follow the first key >= the window row's start."""
+        n, r, k = len(self), kernel // 2, kernel
+        dump = n * k * k                           # slot that takes the writes of non-matches
+        table = torch.full((dump + 1,), n, dtype=torch.long, device=self.keys.device)
+        if n == 0:
+            return table[:0].view(0, k * k)
+        rows = torch.arange(n, device=self.keys.device) * (k * k)
+        for i in range(k):
+            start = self.keys + (i - r) * self.row_px - r
+            first = torch.searchsorted(self.keys, start)
+            for j in range(k):
+                pos = first + j
+                found = self.keys[pos.clamp(max=n - 1)]
+                dx = found - start
+                hit = (pos < n) & (dx < k)
+                table[torch.where(hit, rows + i * k + dx, dump)] = pos.clamp(max=n - 1)
+        return table[:dump].view(n, k * k).contiguous()
+
+    def coarser(self) -> "Grid":
+        """The 2 x 2 down-sampled grid (cached), with the rulebooks between the two scales."""
+        if self._coarser is None:
+            c = self.coords
+            half = torch.stack([c[:, 0], c[:, 1] // 2, c[:, 2] // 2], dim=1)
+            shape = (-(-self.shape[0] // 2), -(-self.shape[1] // 2))
+            coarse = Grid(half[:0], shape, self.n_images)
+            keys, parent = torch.unique(coarse._keys(half), sorted=True, return_inverse=True)
+            coarse.keys = keys.contiguous()
+            coarse.coords = half.new_zeros((len(keys), 3)).index_copy_(0, parent, half).contiguous()
+            self.parent = parent.contiguous()
+            self.slot = (2 * (c[:, 1] % 2) + c[:, 2] % 2).contiguous()
+            children = torch.full((len(coarse) * 4,), len(self), dtype=torch.long, device=c.device)
+            children[self.parent * 4 + self.slot] = torch.arange(len(self), device=c.device)
+            coarse.children = children.view(-1, 4).contiguous()
+            self._coarser = coarse
+        return self._coarser
+
+    def dense_index(self) -> Tensor:
+        """(N,) position of each site in a (n_images, H, W) array flattened."""
+        c = self.coords
+        return ((c[:, 0] * self.shape[0] + c[:, 1]) * self.shape[1] + c[:, 2]).contiguous()
