@@ -95,7 +95,7 @@ def test_bad_input_is_one_clear_error():
     model = get_model("sparse-uresnet", num_classes=3, in_chans=3, **TINY)
     with pytest.raises(DataError, match="no active pixel"):
         model(torch.zeros(0, 4, dtype=torch.long), torch.zeros(0, 1), SHAPE, 1)
-    with pytest.raises(DataError, match=r"\(image, y, x\) = \(1, 32, 5\) lies outside"):
+    with pytest.raises(DataError, match=r"\(image, y, x\) = \(1, 24, 5\) lies outside"):
         model(torch.tensor([[0, 0, 3, 4], [0, 1, 24, 5]]), torch.ones(2, 1), SHAPE, 1)
     with pytest.raises(DataError, match="listed twice"):
         model(torch.tensor([[0, 0, 3, 4], [0, 0, 3, 4]]), torch.ones(2, 1), SHAPE, 1)
