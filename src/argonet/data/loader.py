@@ -20,11 +20,13 @@ from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, Segm
 from argonet.data.image_files import ImageFolderDataset, JetImageDataset
 from argonet.data.jet_features import JetFeatureDataset
 from argonet.data.real import CvnDataset, Larcv2Dataset, WireCellSegmentation
+from argonet.data.sparse_batches import SparseSegmentationDataset
 from argonet.errors import ConfigError
 
 SPLIT_NAMES = ("train", "val", "test")
 DATASETS = {"segmentation": SegmentationDataset, "image": PlaneImageDataset,
-            "classification": ClassificationDataset, "sparse": SparseDataset}
+            "classification": ClassificationDataset, "sparse": SparseDataset,
+            "sparse_segmentation": SparseSegmentationDataset}
 #: (data.format, dataset kind) → dataset class with ``from_config(cfg)``, for layouts other than larcv3
 FORMAT_DATASETS = {("jets", "classification"): JetImageDataset, ("folder", "classification"): ImageFolderDataset,
                    ("cvn", "classification"): CvnDataset, ("larcv2", "classification"): Larcv2Dataset,

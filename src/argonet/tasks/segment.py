@@ -16,6 +16,12 @@ gradient):
 - ``focal``: ``(1 - p_true) ** gamma / K``, p_true the softmax probability of the true class
   (CosmicTagger's focal weights, gamma = 2): pixels already classified well count little.
 
+Sparse batches (``coords`` (N, 4) = (event, plane, wire, tick), ``features`` (N, 1), ``label``
+(N,), ``shape`` (H, W); see argonet.data.sparse_batches) go to a sparse model (``sparse-uresnet``),
+which returns logits (N, K) of the active pixels only: the loss and the confusion counts then run
+over the active (non-zero charge) pixels of each plane. A pixel without charge is background by
+construction (nothing was deposited there), so it is neither predicted nor counted.
+
 The task's ``output`` for the engine is each image's pixel confusion matrix (B, P, K, K), from
 which ``metrics`` computes CosmicTagger's figures per plane and averaged (argonet.eval.segmentation):
 a whole validation set then costs a few numbers per event, not its logits.
@@ -76,6 +82,38 @@ def segmentation_loss(logits: Tensor, labels: Tensor, scheme: str = "none", foca
     return total
 
 
+def sparse_segmentation_loss(logits: Tensor, labels: Tensor, planes: Tensor, n_planes: int, scheme: str = "none",
+                             focal_gamma: float = 2.0) -> Tensor:
+    """``segmentation_loss`` over active pixels: logits (N, K), labels (N,), the plane of each pixel (N,)."""
+    num_classes = logits.shape[1]
+    total = logits.new_zeros((), dtype=torch.float32)
+    for p in range(n_planes):
+        rows = (planes == p).nonzero()[:, 0]
+        if rows.numel() == 0:
+            continue
+        plane_logits, plane_labels = logits.index_select(0, rows).float(), labels.index_select(0, rows)
+        pixel_loss = F.cross_entropy(plane_logits, plane_labels, reduction="none")
+        weights = balance_weights(plane_labels, plane_logits, scheme, num_classes, focal_gamma)
+        total = total + (pixel_loss.mean() if weights is None else (weights * pixel_loss).mean())
+    return total
+
+
+def sparse_confusion_counts(predicted: Tensor, labels: Tensor, coords: Tensor, batch_size: int, n_planes: int,
+                            num_classes: int) -> Tensor:
+    """Active-pixel confusion matrix of each image, (B, P, K, K) int64, from per-pixel classes and
+    ``coords`` (N, 4) = (event, plane, wire, tick)."""
+    image = coords[:, 0] * n_planes + coords[:, 1]
+    index = (image * num_classes + labels.long()) * num_classes + predicted.long()
+    counts = torch.bincount(index, minlength=batch_size * n_planes * num_classes ** 2)
+    return counts.reshape(batch_size, n_planes, num_classes, num_classes)
+
+
+def sparse_logits(model: nn.Module, batch: dict) -> Tensor:
+    """Logits (N, K) of a sparse model on a sparse batch."""
+    shape = tuple(int(n) for n in batch["shape"].tolist())
+    return model(batch["coords"], batch["features"], shape, len(batch["entry"]))
+
+
 def confusion_counts(predicted: Tensor, labels: Tensor, num_classes: int) -> Tensor:
     """Pixel confusion matrix of each image, (B, P, K, K) int64: rows true class, columns predicted."""
     b, p = labels.shape[:2]
@@ -88,8 +126,9 @@ def check_logits(logits: Tensor, image: Tensor, num_classes: int) -> None:
     """ConfigError when the model's output is not (B, P, K, H, W) for a (B, P, H, W) image."""
     expected = (image.shape[0], image.shape[1], num_classes, *image.shape[2:])
     if tuple(logits.shape) != expected:
-        raise ConfigError("model.name", f"a segmentation model must return (batch, planes, {num_classes} classes, H, W) "
-                          f"= {expected} logits for images of shape {tuple(image.shape)}, got {tuple(logits.shape)}")
+        raise ConfigError("model.name", f"a segmentation model must return (batch, planes, {num_classes} classes, "
+                          f"H, W) = {expected} logits for images of shape {tuple(image.shape)}, "
+                          f"got {tuple(logits.shape)}")
 
 
 class SegmentTask:
@@ -106,13 +145,31 @@ class SegmentTask:
 
     def __call__(self, model: nn.Module, batch: Any) -> dict[str, Any]:
         """Loss, per-image confusion counts (B, P, K, K) as ``output``; no per-event ``target``."""
+        if isinstance(batch, dict) and "coords" in batch and "label" in batch:
+            return self._sparse(model, batch)
         if not isinstance(batch, dict) or "image" not in batch or "label" not in batch:
             raise DataError("segmentation needs batches with 'image' and per-pixel 'label' (a SegmentationDataset)")
+        if getattr(model, "sparse_input", False):
+            raise ConfigError("data.layout", "a sparse model needs sparse batches (data.layout=sparse)")
         image, labels = batch["image"], batch["label"].long()
         logits = model(image)
         check_logits(logits, image, len(self.class_names))
         loss = segmentation_loss(logits, labels, self.balance, self.focal_gamma)
         counts = confusion_counts(logits.detach().argmax(2), labels, len(self.class_names))
+        return {"loss": loss, "output": counts.float()}
+
+    def _sparse(self, model: nn.Module, batch: dict) -> dict[str, Any]:
+        """``__call__`` on a sparse batch: loss and confusion counts over the active pixels."""
+        if not getattr(model, "sparse_input", False):
+            raise ConfigError("data.layout", "sparse batches need a sparse model (model.name=sparse-uresnet)")
+        coords, labels, n_planes = batch["coords"], batch["label"].long(), model.in_chans
+        logits = sparse_logits(model, batch)
+        if tuple(logits.shape) != (len(coords), len(self.class_names)):
+            raise ConfigError("model.name", f"a sparse segmentation model must return (pixels, "
+                              f"{len(self.class_names)} classes) logits, got {tuple(logits.shape)}")
+        loss = sparse_segmentation_loss(logits, labels, coords[:, 1], n_planes, self.balance, self.focal_gamma)
+        counts = sparse_confusion_counts(logits.detach().argmax(1), labels, coords, len(batch["entry"]), n_planes,
+                                         len(self.class_names))
         return {"loss": loss, "output": counts.float()}
 
     def report(self, outputs: Tensor) -> dict:
@@ -123,6 +180,16 @@ class SegmentTask:
     def metrics(self, outputs: Tensor, targets: Any = None) -> dict[str, float]:
         """Averaged and per-plane accuracy, non-background accuracy, cosmic, neutrino and mean IoU."""
         return flat_metrics(self.report(outputs))
+
+
+@torch.inference_mode()
+def predict_sparse_labels(model: nn.Module, batch: dict, logit_offsets: Tensor | None = None) -> Tensor:
+    """Most probable class (N,) uint8 of every active pixel of a sparse batch (``logit_offsets`` as in
+    ``predict_labels``)."""
+    logits = sparse_logits(model, batch)
+    if logit_offsets is not None:
+        logits = logits.float() + logit_offsets.to(logits.device).view(1, -1)
+    return logits.argmax(1).to(torch.uint8)
 
 
 @torch.inference_mode()

@@ -1,0 +1,88 @@
+"""Sparse segmentation batches: the same charge and labels as the dense batches at the active pixels, for
+any down-sampling, flips included; bad files and options give one clear line."""
+
+from __future__ import annotations
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from argonet.conf.data import DataConfig
+from argonet.data.loader import build_dataset, build_loader
+from argonet.data.sparse_batches import SparseSegmentationDataset
+from argonet.errors import ConfigError, DataError, FormatError
+
+
+def _dense_equivalent(dataset: SparseSegmentationDataset, batch: dict, n_events: int):
+    """(charge, label, active mask) (B, P, H, W) arrays made from a sparse batch."""
+    shape = (n_events, dataset.in_channels, *batch["shape"].tolist())
+    charge, label, active = np.zeros(shape, np.float32), np.zeros(shape, np.int64), np.zeros(shape, bool)
+    index = tuple(batch["coords"].numpy().T)
+    assert not active[index].any()
+    charge[index], label[index], active[index] = batch["features"][:, 0].numpy(), batch["label"].numpy(), True
+    return charge, label, active
+
+
+@pytest.mark.parametrize("downsample", [1, 4, [2, 3]])
+def test_sparse_batch_matches_the_dense_batch_at_the_active_pixels(sample_path, downsample):
+    cfg = DataConfig(file=str(sample_path), downsample=downsample)
+    dense = build_dataset("segmentation", cfg)
+    sparse = build_dataset("sparse_segmentation", cfg)
+    assert sparse.image_shape == dense.image_shape and sparse.class_names == dense.class_names
+    entries = [3, 0, 1]
+    want, got = dense.read_batch(entries), sparse.read_batch(entries)
+    assert got["coords"].dtype == torch.int64 and got["coords"].is_contiguous()
+    assert torch.equal(got["entry"], torch.tensor(entries))
+    charge, label, active = _dense_equivalent(sparse, got, len(entries))
+    np.testing.assert_allclose(charge, want["image"].numpy(), rtol=1e-6, atol=1e-4)
+    np.testing.assert_array_equal(label[active], want["label"].numpy()[active])
+    assert (want["image"].numpy()[~active] == 0).all()               # nothing with charge is left out
+    assert active.sum() > 1000 and (label[active] > 0).any()
+    rows = got["coords"].numpy()
+    assert (np.lexsort(rows.T[::-1]) == np.arange(len(rows))).all()  # (event, plane, wire, tick) order
+
+
+def test_flips_mirror_the_ids_as_the_dense_batch_does(tmp_path, helpers, rng):
+    path = helpers.write(tmp_path / "e.h5", [helpers.random_event(rng, shapes=((13, 10),) * 3) for _ in range(4)])
+    cfg = DataConfig(file=str(path), augment=["wire", "drift"], flip_probability=0.5, downsample=[2, 1])
+    dense, sparse = build_dataset("segmentation", cfg), build_dataset("sparse_segmentation", cfg)
+    for seed in range(4):
+        torch.manual_seed(seed)
+        want = dense.read_batch([0, 1, 2, 3])
+        torch.manual_seed(seed)
+        got = sparse.read_batch([0, 1, 2, 3])
+        charge, label, active = _dense_equivalent(sparse, got, 4)
+        np.testing.assert_allclose(charge, want["image"].numpy(), rtol=1e-6)
+        np.testing.assert_array_equal(label[active], want["label"].numpy()[active])
+
+
+def test_loader_yields_sparse_batches(tmp_path, helpers, rng):
+    path = helpers.write(tmp_path / "e.h5", [helpers.random_event(rng) for _ in range(5)])
+    cfg = DataConfig(file=str(path), batch_size=2)
+    dataset = build_dataset("sparse_segmentation", cfg)
+    batches = list(build_loader(dataset, cfg, train=False, rank=0, world_size=1))
+    assert [b["entry"].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+    assert [int(b["coords"][:, 0].max()) for b in batches] == [1, 1, 0]
+    assert sum(len(b["coords"]) for b in batches) == 5 * 3 * 60
+
+
+def test_bad_input_is_one_line(tmp_path, helpers, rng):
+    path = helpers.write(tmp_path / "e.h5", [helpers.random_event(rng) for _ in range(2)])
+    with pytest.raises(ConfigError, match="data.crop: sparse batches hold whole readouts"):
+        build_dataset("sparse_segmentation", DataConfig(file=str(path), crop=[8, 8]))
+    empty = helpers.pixel_event({0: [(1, 1, 5.0, 1)]}, shape=(8, 8))
+    nothing = helpers.pixel_event({}, shape=(8, 8))
+    path = helpers.write(tmp_path / "empty.h5", [empty, nothing])
+    with pytest.raises(DataError, match="event 1.*empty event"):
+        build_dataset("sparse_segmentation", DataConfig(file=str(path)))
+    dataset = build_dataset("sparse_segmentation", DataConfig(file=str(path), allow_empty=True))
+    assert len(dataset.read_batch([1])["coords"]) == 0
+    path = helpers.write(tmp_path / "outside.h5", [helpers.pixel_event({0: [(7, 7, 5.0, 1)]}, shape=(8, 8))])
+    with h5py.File(path, "r+") as f:                                  # a pixel id past the 8 x 8 image
+        voxels = f["Data/sparse2d_sbndwire_group/voxels"]
+        row = voxels[0]
+        row["id"] = 64
+        voxels[0] = row
+    with pytest.raises(FormatError, match="outside.h5, product 'sparse2d/sbndwire', event 0: voxel ids beyond"):
+        build_dataset("sparse_segmentation", DataConfig(file=str(path))).read_batch([0])
