@@ -16,12 +16,22 @@ CONNECTIONS = ("concat", "sum", "none")
 BALANCES = ("none", "even", "light", "focal")
 INFERENCE_TASKS = ("segment",)
 SEGMENT_MODEL = "uresnet"                  # model.name of task=segment when none is given
+SPARSE_SEGMENT_MODELS = ("sparse-uresnet",)          # models fed sparse batches (active pixels only)
+UNET_MODELS = (SEGMENT_MODEL, *SPARSE_SEGMENT_MODELS)  # models shaped by the ``uresnet`` group
+
+
+def segment_dataset(model_name: str, truth: bool = True) -> tuple[str, dict]:
+    """(dataset kind, dataset options) that feed segmentation model ``model_name``: sparse batches for
+    sparse models, dense images otherwise; without ``truth`` no label producer is read."""
+    if model_name in SPARSE_SEGMENT_MODELS:
+        return "sparse_segmentation", ({} if truth else {"labels": None})
+    return ("segmentation" if truth else "image"), {}
 
 
 @dataclass
 class UResNetConfig:
-    """The UResNet's shape (see argonet.models.uresnet): CosmicTagger's defaults, but depth 6 (its 7
-    needs image sizes that are multiples of 128, which 3 x 512 x 320 is not)."""
+    """The UResNet's shape (see argonet.models.uresnet; ``sparse-uresnet`` takes the same): CosmicTagger's
+    defaults, but depth 6 (its 7 needs image sizes that are multiples of 128, which 3 x 512 x 320 is not)."""
 
     depth: int = 6                         # down-samplings; image sizes must be multiples of 2**depth
     filters: int = 16                      # channels at full resolution

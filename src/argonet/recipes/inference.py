@@ -29,7 +29,7 @@ from tqdm import tqdm
 from argonet import __version__
 from argonet.conf.compose import to_yaml
 from argonet.recipes.evaluate import data_config
-from argonet.conf.segment import InferenceConfig
+from argonet.conf.segment import InferenceConfig, segment_dataset
 from argonet.data.loader import build_dataset, build_loader
 from argonet.errors import ConfigError
 from argonet.eval.segmentation import summarise
@@ -38,7 +38,7 @@ from argonet.io import AtomicPath, Larcv3File, Larcv3Writer
 from argonet.io.larcv3_copy import copy_with_products
 from argonet.models.checkpoint import CheckpointMismatch
 from argonet.recipes.exported import exported_runner, read_model_file
-from argonet.tasks.segment import confusion_counts, predict_labels
+from argonet.tasks.segment import predict_batch
 from argonet.train.checkpoint import from_checkpoint
 from argonet.train.runtime import Precision, autocast_dtype, resolve_device
 
@@ -98,7 +98,8 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
     if cfg.producer in have:
         raise ConfigError("producer", f"{source} already holds a sparse2d product {cfg.producer!r}; name another")
     has_truth = data.labels in have
-    dataset = build_dataset("segmentation" if has_truth else "image", replace(data, augment=[]))
+    kind, extra = segment_dataset(((state.get("config") or {}).get("model") or {}).get("name", ""), has_truth)
+    dataset = build_dataset(kind, replace(data, augment=[]), **extra)
     model = (exported_runner(state, cfg.checkpoint, "segment") if "runner" in state
              else load_segmenter(state, cfg.checkpoint, dataset.in_channels))
     if hasattr(model, "check_image_shape"):
@@ -121,9 +122,8 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
         event_ids = f.event_ids
         for batch in tqdm(loader, total=len(loader), desc="inference", unit="batch", disable=not cfg.progress):
             with precision.autocast():
-                predicted = predict_labels(model, batch["image"].to(device), offsets)
-            if has_truth:
-                counts.append(confusion_counts(predicted, batch["label"].to(device), n_classes).cpu())
+                predicted, batch_counts = predict_batch(model, batch, device, offsets, n_classes, has_truth)
+            counts += [batch_counts] if has_truth else []
             predicted = predicted.cpu().numpy()
             for b, entry in enumerate(batch["entry"].tolist()):
                 planes = {image.meta.projection_id: image for image in f.sparse2d(data.charge, entry)}

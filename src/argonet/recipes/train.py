@@ -21,7 +21,7 @@ from argonet import __version__
 from argonet.conf.compose import to_yaml
 from argonet.conf.classify import TrainCommandConfig
 from argonet.conf.data import DataConfig
-from argonet.conf.segment import SEGMENT_MODEL
+from argonet.conf.segment import UNET_MODELS, segment_dataset
 from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, SegmentationDataset
 from argonet.data.loader import build_dataset, build_loaders
 from argonet.errors import DataError
@@ -95,10 +95,10 @@ def segmentation_spec(dataset: SegmentationDataset, data: DataConfig) -> dict[st
 
 def _train_segmentation(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallback] = ()) -> FitResult:
     """``task=segment``: a UResNet (or any registered segmentation model) on charge + per-pixel labels."""
-    dataset = build_dataset("segmentation", cfg.data)
+    dataset = build_dataset(segment_dataset(cfg.model.name)[0], cfg.data)
     print(f"segmentation into {list(dataset.class_names)}; {dataset.in_channels} planes of "
           f"{tuple(dataset.image_shape)} (down-sampled by {list(dataset.factors)})")
-    shape = asdict(cfg.uresnet) if cfg.model.name == SEGMENT_MODEL else None
+    shape = asdict(cfg.uresnet) if cfg.model.name in UNET_MODELS else None
     seed_everything(cfg.run.seed)                # the same initial weights for the same seed
     model, report = build_model(cfg.model, num_classes=len(dataset.class_names), in_chans=dataset.in_channels,
                                 options=shape)

@@ -193,6 +193,26 @@ def predict_sparse_labels(model: nn.Module, batch: dict, logit_offsets: Tensor |
 
 
 @torch.inference_mode()
+def predict_batch(model: nn.Module, batch: dict, device: torch.device, logit_offsets: Tensor | None = None,
+                  num_classes: int = 3, truth: bool = False) -> tuple[Tensor, Tensor | None]:
+    """Predicted classes (B, P, H, W) uint8 of a dense or sparse batch (background where a sparse batch has
+    no pixel) and, with ``truth``, the confusion counts (B, P, K, K) on the CPU (active pixels only for
+    sparse batches)."""
+    if "coords" not in batch:
+        predicted = predict_labels(model, batch["image"].to(device), logit_offsets)
+        counts = confusion_counts(predicted, batch["label"].to(device), num_classes).cpu() if truth else None
+        return predicted, counts
+    batch = {k: v.to(device) for k, v in batch.items()}
+    rows, coords, n_events = predict_sparse_labels(model, batch, logit_offsets), batch["coords"], len(batch["entry"])
+    predicted = torch.zeros((n_events, model.in_chans, *batch["shape"].tolist()), dtype=torch.uint8, device=device)
+    predicted[tuple(coords.t())] = rows
+    if not truth:
+        return predicted, None
+    return predicted, sparse_confusion_counts(rows, batch["label"], coords, n_events, model.in_chans,
+                                              num_classes).cpu()
+
+
+@torch.inference_mode()
 def predict_labels(model: nn.Module, image: Tensor, logit_offsets: Tensor | None = None) -> Tensor:
     """Most probable class of every pixel, (B, P, H, W) uint8, of a (B, P, H, W) image; ``logit_offsets``
     (K,) are added to the class logits first (a decision threshold)."""
