@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from argonet.models.sparse import layers
 from argonet.models.sparse.grid import Grid
 from argonet.models.sparse.layers import (DownConv2d, NearestUp, SparseBatchNorm, SparseMaxPool2d, SparseTensor,
                                           SubmConv2d, UpConv2d)
@@ -49,7 +50,9 @@ def _check(sparse_out: SparseTensor, dense_out: torch.Tensor, x_sparse: SparseTe
 
 
 @pytest.mark.parametrize("kernel, bias", [(1, True), (3, False), (3, True), (5, True)])
-def test_submanifold_conv_equals_conv2d_at_the_active_sites(threads, tracks, kernel, bias):
+@pytest.mark.parametrize("occupancy", [2.0, 0.0], ids=["rulebook", "dense"])
+def test_submanifold_conv_equals_conv2d_at_the_active_sites(threads, tracks, kernel, bias, occupancy, monkeypatch):
+    monkeypatch.setattr(layers, "DENSE_OCCUPANCY", occupancy)     # both ways a convolution can run
     x_dense, _, x = _sparse_input(tracks, kernel, 3)
     conv = SubmConv2d(3, 5, kernel, bias=bias).double()
     weight = conv.weight.detach().clone().requires_grad_(True)
@@ -110,6 +113,22 @@ def test_batch_norm_uses_the_active_sites_only(threads, tracks):
     torch.testing.assert_close(norm.running_mean, 0.1 * mean, **TOL)
 
 
+def test_rulebook_pairs_are_the_active_neighbours(tracks):
+    mask = tracks(2, SHAPE, 6)
+    grid, _ = Grid.from_coords(mask.nonzero(), SHAPE, 2)
+    book = grid.rulebook(3)
+    assert sum(book.counts) == len(book.inputs) == len(book.outputs)
+    offsets = torch.repeat_interleave(torch.arange(9), torch.tensor(book.counts))
+    assert not (offsets == 4).any()                                  # the centre is applied to every row directly
+    dy, dx = offsets // 3 - 1, offsets % 3 - 1
+    a, b = grid.coords[book.outputs], grid.coords[book.inputs]
+    assert torch.equal(b - a, torch.stack([torch.zeros_like(dy), dy, dx], dim=1))
+    expected = sum(int(((grid.coords[:, None, 1:] + torch.tensor([y, x]) == grid.coords[None, :, 1:]).all(-1)
+                        & (grid.coords[:, None, 0] == grid.coords[None, :, 0])).sum())
+                   for y in (-1, 0, 1) for x in (-1, 0, 1) if (y, x) != (0, 0))
+    assert len(book.inputs) == expected                              # every active neighbour pair, once
+
+
 def test_rulebooks_are_contiguous_cached_and_three_cut_from_five(tracks):
     mask = tracks(2, SHAPE, 5)
     grid, _ = Grid.from_coords(mask.nonzero(), SHAPE, 2)
@@ -120,5 +139,8 @@ def test_rulebooks_are_contiguous_cached_and_three_cut_from_five(tracks):
     assert torch.equal(three, fresh.neighbours(3))             # searched directly, same table
     coarse = grid.coarser()
     assert grid.coarser() is coarse
-    for t in (coarse.children, grid.parent, grid.slot, coarse.keys, grid.keys):
+    assert grid.rulebook(3) is grid.rulebook(3)
+    books = (grid.rulebook(5), grid.down_rulebook(), grid.up_rulebook())
+    for t in (coarse.children, grid.parent, grid.slot, coarse.keys, grid.keys,
+              *(b.inputs for b in books), *(b.outputs for b in books)):
         assert t.is_contiguous() and t.dtype == torch.long

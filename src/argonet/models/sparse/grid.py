@@ -4,6 +4,8 @@ A ``Grid`` holds the integer coordinates ``(image, y, x)`` of the active sites a
 sorted by their linear key, and caches every rulebook built on them, so that all the layers at
 that scale share one neighbour search per kernel size:
 
+- ``rulebook(k)``, ``down_rulebook()``, ``up_rulebook()``: the same as (input row → output row)
+  pairs grouped by kernel offset, inactive neighbours left out (what the convolutions run on);
 - ``neighbours(k)``: (N, k*k) row of the input site under each offset of a k x k kernel centred
   on each site (row-major offsets, as ``conv2d`` weights), ``N`` where no site is active;
 - ``coarser()``: the grid of 2 x 2 cells holding at least one active site, with ``children``
@@ -18,6 +20,8 @@ All index tensors are contiguous int64.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
@@ -25,6 +29,16 @@ from argonet.errors import DataError
 
 #: pixels of empty border in the linear key (half the largest kernel size supported)
 MARGIN_PX = 3
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """Pairs (input row ``inputs[i]`` → output row ``outputs[i]``) grouped by kernel offset: ``counts[k]``
+    consecutive pairs use offset k."""
+
+    inputs: Tensor
+    outputs: Tensor
+    counts: tuple[int, ...]
 
 
 class Grid:
@@ -35,6 +49,7 @@ class Grid:
         self.row_px = self.shape[1] + 2 * MARGIN_PX
         self.keys = self._keys(coords)
         self._neighbours: dict[int, Tensor] = {}
+        self._rulebooks: dict = {}
         self._coarser: Grid | None = None
         self.children: Tensor | None = None      # set on the coarser grid: (Nc, 4) fine rows
         self.parent: Tensor | None = None        # set on this grid by coarser(): (N,) coarse rows
@@ -131,6 +146,37 @@ class Grid:
             coarse.children = children.view(-1, 4).contiguous()
             self._coarser = coarse
         return self._coarser
+
+    def occupancy(self) -> float:
+        """Fraction of the images' pixels that are active."""
+        return len(self) / max(1, self.n_images * self.shape[0] * self.shape[1])
+
+    def rulebook(self, kernel: int) -> "Rulebook":
+        """Pairs of a same-size ``kernel`` x ``kernel`` convolution, the centre offset left out (cached)."""
+        key = ("subm", kernel)
+        if key not in self._rulebooks:
+            table = self.neighbours(kernel).t()
+            valid = table < len(self)
+            valid[kernel * kernel // 2] = False
+            offset, out = valid.nonzero(as_tuple=True)          # offset-major: pairs grouped by offset
+            counts = torch.bincount(offset, minlength=kernel * kernel).tolist()
+            self._rulebooks[key] = Rulebook(table[offset, out].contiguous(), out.contiguous(), tuple(counts))
+        return self._rulebooks[key]
+
+    def down_rulebook(self) -> "Rulebook":
+        """Pairs (fine site → its 2 x 2 cell) of the strided 2 x 2 convolution, grouped by the position in the cell."""
+        if "down" not in self._rulebooks:
+            self.coarser()
+            order = torch.argsort(self.slot, stable=True)
+            counts = tuple(torch.bincount(self.slot, minlength=4).tolist())
+            self._rulebooks["down"] = Rulebook(order.contiguous(), self.parent[order].contiguous(), counts)
+            self._rulebooks["up"] = Rulebook(self.parent[order].contiguous(), order.contiguous(), counts)
+        return self._rulebooks["down"]
+
+    def up_rulebook(self) -> "Rulebook":
+        """Pairs (2 x 2 cell → each of its fine sites) of the transposed convolution back onto this grid."""
+        self.down_rulebook()
+        return self._rulebooks["up"]
 
     def dense_index(self) -> Tensor:
         """(N,) position of each site in a (n_images, H, W) array flattened."""

@@ -12,7 +12,11 @@ equals its dense counterpart read at the active sites when inactive pixels hold 
   (max over active children, which equals the dense max for features >= 0 such as ReLU outputs);
 - ``SparseBatchNorm``, ``SparseReLU``: per feature row.
 
-Gradients of the gathers are ``index_add_`` scatters. Under CPU or CUDA autocast the GEMMs (and
+Convolutions gather the input rows of a rulebook's pairs, multiply them by each offset's weight
+matrix and scatter-add the products (``index_select`` → GEMM → ``index_add_``); backward does
+the same in reverse. Where a grid is mostly active (``DENSE_OCCUPANCY``, the coarse levels of a
+noisy readout) a submanifold convolution instead runs as a dense oneDNN convolution on the
+zero-filled grid read at the active sites, which is the same function. Under CPU or CUDA autocast the GEMMs (and
 their gathers) run in the autocast dtype, e.g. bf16 on CPUs with AMX; results return in that dtype.
 """
 
@@ -23,8 +27,9 @@ import math
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
-from argonet.models.sparse.grid import Grid
+from argonet.models.sparse.grid import Grid, Rulebook
 
 
 @dataclass
@@ -47,44 +52,91 @@ def _compute_dtype(x: Tensor) -> torch.dtype:
     return x.dtype
 
 
+#: submanifold convolutions at grids with at least this fraction of active pixels run as dense convolutions
+#: (oneDNN) read at the active sites: equal results, and faster where most neighbours are active
+DENSE_OCCUPANCY = 0.25
+
+
 def _gather(x: Tensor, table: Tensor) -> Tensor:
     """(M, K * C): the rows of ``x`` (N, C) named by ``table`` (M, K), zeros where the entry is N."""
     padded = torch.cat([x, x.new_zeros((1, x.shape[1]))])
     return padded.index_select(0, table.reshape(-1)).view(table.shape[0], -1)
 
 
-class _GatherGemm(torch.autograd.Function):
-    """``gather(x, table) @ weight``; backward recomputes the gather instead of keeping it."""
+class _RulebookConv(torch.autograd.Function):
+    """Convolution over a rulebook: ``out[o] = x[o] @ W[centre] + sum over pairs (i → o, offset k) of
+    x[i] @ W[k]``: one gather of the pairs' input rows, one GEMM per offset, one ``index_add_`` scatter.
+    Backward gathers again (nothing of size pairs x channels is kept) and scatters the input gradient."""
 
     @staticmethod
-    def forward(ctx, x: Tensor, weight: Tensor, table: Tensor, dtype: torch.dtype) -> Tensor:
+    def forward(ctx, x: Tensor, weight: Tensor, book: Rulebook, centre: int, n_out: int,
+                dtype: torch.dtype) -> Tensor:
         with torch.autocast(x.device.type, enabled=False):
             xc, wc = x.to(dtype), weight.to(dtype)
-            out = _gather(xc, table) @ wc
-        ctx.save_for_backward(xc, wc, table)
-        ctx.x_dtype, ctx.w_dtype = x.dtype, weight.dtype
+            out = xc @ wc[centre] if centre >= 0 else xc.new_zeros((n_out, wc.shape[2]))
+            gathered = xc.index_select(0, book.inputs)
+            products = gathered.new_empty((len(book.inputs), wc.shape[2]))
+            start = 0
+            for k, n in enumerate(book.counts):
+                if n:
+                    torch.mm(gathered[start:start + n], wc[k], out=products[start:start + n])
+                start += n
+            out.index_add_(0, book.outputs, products)
+        ctx.save_for_backward(xc, wc)
+        ctx.book, ctx.centre, ctx.x_dtype, ctx.w_dtype = book, centre, x.dtype, weight.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad: Tensor):
-        xc, wc, table = ctx.saved_tensors
+        xc, wc = ctx.saved_tensors
+        book, centre = ctx.book, ctx.centre
         grad_x = grad_w = None
         with torch.autocast(xc.device.type, enabled=False):
             grad = grad.to(wc.dtype).contiguous()
+            picked = grad.index_select(0, book.outputs)
             if ctx.needs_input_grad[1]:
-                grad_w = (_gather(xc, table).t() @ grad).to(ctx.w_dtype)
+                grad_w = torch.zeros_like(wc)
+                gathered = xc.index_select(0, book.inputs)
+                start = 0
+                for k, n in enumerate(book.counts):
+                    if n:
+                        torch.mm(gathered[start:start + n].t(), picked[start:start + n], out=grad_w[k])
+                    start += n
+                if centre >= 0:
+                    torch.mm(xc.t(), grad, out=grad_w[centre])
+                grad_w = grad_w.to(ctx.w_dtype)
             if ctx.needs_input_grad[0]:
-                rows = (grad @ wc.t()).view(-1, xc.shape[1])
-                grad_x = xc.new_zeros((xc.shape[0] + 1, xc.shape[1]), dtype=torch.float32 if
-                                      xc.dtype in (torch.bfloat16, torch.float16) else xc.dtype)
-                grad_x.index_add_(0, table.reshape(-1), rows.to(grad_x.dtype))
-                grad_x = grad_x[:-1].to(ctx.x_dtype)
-        return grad_x, grad_w, None, None
+                wide = torch.float32 if xc.dtype in (torch.bfloat16, torch.float16) else xc.dtype
+                grad_x = (grad @ wc[centre].t()).to(wide) if centre >= 0 else xc.new_zeros(xc.shape, dtype=wide)
+                rows = picked.new_empty((len(book.inputs), xc.shape[1]))
+                start = 0
+                for k, n in enumerate(book.counts):
+                    if n:
+                        torch.mm(picked[start:start + n], wc[k].t(), out=rows[start:start + n])
+                    start += n
+                grad_x.index_add_(0, book.inputs, rows.to(wide))
+                grad_x = grad_x.to(ctx.x_dtype)
+        return grad_x, grad_w, None, None, None, None
 
 
-def gather_gemm(x: Tensor, weight: Tensor, table: Tensor) -> Tensor:
-    """Rows ``gather(x, table) @ weight``: x (N, Cin), weight (K * Cin, Cout), table (M, K) → (M, Cout)."""
-    return _GatherGemm.apply(x, weight, table, _compute_dtype(x))
+def rulebook_conv(x: Tensor, weight: Tensor, book: Rulebook, n_out: int, centre: int = -1) -> Tensor:
+    """(n_out, Cout) rows of a convolution of ``x`` (N, Cin) with ``weight`` (K, Cin, Cout) over ``book``;
+    offset ``centre`` (if >= 0) maps every row onto itself (n_out = N) and is not in the book."""
+    return _RulebookConv.apply(x, weight, book, centre, n_out, _compute_dtype(x))
+
+
+def to_dense(x: SparseTensor) -> Tensor:
+    """(n_images, C, H, W) channels-last array of the features, zeros at inactive pixels."""
+    grid, c = x.grid, x.features.shape[1]
+    (h, w), n = grid.shape, grid.n_images
+    dense = x.features.new_zeros((n * h * w, c)).index_add(0, grid.dense_index(), x.features)
+    return dense.view(n, h, w, c).permute(0, 3, 1, 2)
+
+
+def from_dense(dense: Tensor, grid: Grid) -> Tensor:
+    """(N, C) rows of an (n_images, C, H, W) array at the active sites of ``grid``."""
+    c = dense.shape[1]
+    return dense.permute(0, 2, 3, 1).reshape(-1, c).index_select(0, grid.dense_index())
 
 
 def _init_conv(weight: Tensor, bias: Tensor | None, fan_in: int) -> None:
@@ -106,8 +158,8 @@ class _Conv(nn.Module):
         _init_conv(self.weight, self.bias, in_chans * kernel * kernel)
 
     def matrix(self) -> Tensor:
-        """(k * k * Cin, Cout) in the gather's (offset, channel) order."""
-        return self.weight.permute(2, 3, 1, 0).reshape(-1, self.out_chans)
+        """(k * k, Cin, Cout): one matrix per kernel offset, offsets row-major."""
+        return self.weight.permute(2, 3, 1, 0).reshape(-1, self.in_chans, self.out_chans)
 
     def _bias(self, out: Tensor) -> Tensor:
         return out if self.bias is None else out + self.bias.to(out.dtype)
@@ -120,10 +172,15 @@ class SubmConv2d(_Conv):
     """Submanifold k x k convolution (``conv2d(padding=k // 2)`` read at the active sites)."""
 
     def forward(self, x: SparseTensor) -> SparseTensor:
+        dtype = _compute_dtype(x.features)
         if self.kernel == 1:
-            out = x.features.to(_compute_dtype(x.features)) @ self.matrix().to(_compute_dtype(x.features))
-        else:
-            out = gather_gemm(x.features, self.matrix(), x.grid.neighbours(self.kernel))
+            return x.replace(self._bias(x.features.to(dtype) @ self.matrix()[0].to(dtype)))
+        if x.grid.occupancy() >= DENSE_OCCUPANCY:
+            dense = to_dense(x.replace(x.features.to(dtype)))
+            out = F.conv2d(dense, self.weight.to(dtype), None, padding=self.kernel // 2)
+            return x.replace(self._bias(from_dense(out, x.grid)))
+        out = rulebook_conv(x.features, self.matrix(), x.grid.rulebook(self.kernel), len(x.grid),
+                            centre=self.kernel * self.kernel // 2)
         return x.replace(self._bias(out))
 
 
@@ -135,7 +192,8 @@ class DownConv2d(_Conv):
 
     def forward(self, x: SparseTensor) -> SparseTensor:
         coarse = x.grid.coarser()
-        return SparseTensor(self._bias(gather_gemm(x.features, self.matrix(), coarse.children)), coarse)
+        out = rulebook_conv(x.features, self.matrix(), x.grid.down_rulebook(), len(coarse))
+        return SparseTensor(self._bias(out), coarse)
 
 
 class UpConv2d(nn.Module):
@@ -150,10 +208,8 @@ class UpConv2d(nn.Module):
         _init_conv(self.weight, self.bias, out_chans * 4)
 
     def forward(self, x: SparseTensor, fine: Grid) -> SparseTensor:
-        dtype = _compute_dtype(x.features)
-        matrix = self.weight.permute(0, 2, 3, 1).reshape(self.in_chans, 4 * self.out_chans)
-        per_slot = (x.features.to(dtype) @ matrix.to(dtype)).view(-1, self.out_chans)
-        out = per_slot.index_select(0, (fine.parent * 4 + fine.slot).contiguous())
+        matrix = self.weight.permute(2, 3, 0, 1).reshape(4, self.in_chans, self.out_chans)
+        out = rulebook_conv(x.features, matrix, fine.up_rulebook(), len(fine))
         return SparseTensor(out if self.bias is None else out + self.bias.to(out.dtype), fine)
 
 
@@ -181,7 +237,7 @@ class SparseBatchNorm(nn.BatchNorm1d):
 
 
 class SparseReLU(nn.Module):
-    """ReLU of the feature rows."""
+    """ReLU of the feature rows, in place (every layer before one keeps its input, not its output, for backward)."""
 
     def forward(self, x: SparseTensor) -> SparseTensor:
-        return x.replace(torch.relu(x.features))
+        return x.replace(torch.relu_(x.features))

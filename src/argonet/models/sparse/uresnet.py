@@ -27,7 +27,7 @@ from argonet.errors import ConfigError, DataError
 from argonet.models.registry import register_model
 from argonet.models.sparse.grid import Grid
 from argonet.models.sparse.layers import (DownConv2d, NearestUp, SparseBatchNorm, SparseMaxPool2d, SparseReLU,
-                                          SparseTensor, SubmConv2d, UpConv2d)
+                                          SparseTensor, SubmConv2d, UpConv2d, from_dense, to_dense)
 from argonet.models.uresnet import _blocks as dense_blocks
 from argonet.models.uresnet import _choice
 from argonet.models.uresnet import _conv as dense_conv
@@ -56,7 +56,7 @@ class Block(nn.Module):
 
     def forward(self, x: SparseTensor) -> SparseTensor:
         if self.residual:
-            return x.replace(torch.relu(x.features + self.body(x).features))
+            return x.replace(torch.relu_(x.features + self.body(x).features))
         return self.body(x)
 
 
@@ -165,13 +165,9 @@ class SparseUResNet(nn.Module):
 
     def _deepest(self, x: SparseTensor, batch_size: int) -> SparseTensor:
         """The dense block where the planes meet, on each plane's coarse sites written into a dense map."""
-        grid, c = x.grid, x.features.shape[1]
-        (h, w), n = grid.shape, grid.n_images
-        index = grid.dense_index()
-        dense = x.features.new_zeros((n * h * w, c)).index_add(0, index, x.features)
-        dense = dense.view(n, h, w, c).permute(0, 3, 1, 2).reshape(batch_size, self.in_chans * c, h, w)
-        out = self.deepest(dense).reshape(n, c, h, w).permute(0, 2, 3, 1).reshape(n * h * w, c)
-        return x.replace(out.index_select(0, index))
+        n, (h, w), c = x.grid.n_images, x.grid.shape, x.features.shape[1]
+        dense = to_dense(x).reshape(batch_size, self.in_chans * c, h, w)
+        return x.replace(from_dense(self.deepest(dense).reshape(n, c, h, w), x.grid))
 
     def forward(self, coords: Tensor, features: Tensor, shape: tuple[int, int], batch_size: int) -> Tensor:
         """Logits (N, num_classes) of the sites ``coords`` (N, 4) = (event, plane, y, x) with ``features``
