@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from argonet.models.sparse import grid as grid_module
 from argonet.models.sparse import layers
 from argonet.models.sparse.grid import Grid
 from argonet.models.sparse.layers import (DownConv2d, NearestUp, SparseBatchNorm, SparseMaxPool2d, SparseTensor,
@@ -129,7 +130,7 @@ def test_rulebook_pairs_are_the_active_neighbours(tracks):
     assert len(book.inputs) == expected                              # every active neighbour pair, once
 
 
-def test_rulebooks_are_contiguous_cached_and_three_cut_from_five(tracks):
+def test_rulebooks_are_contiguous_cached_and_three_cut_from_five(tracks, monkeypatch):
     mask = tracks(2, SHAPE, 5)
     grid, _ = Grid.from_coords(mask.nonzero(), SHAPE, 2)
     five = grid.neighbours(5)
@@ -137,6 +138,9 @@ def test_rulebooks_are_contiguous_cached_and_three_cut_from_five(tracks):
     assert grid.neighbours(5) is five and five.is_contiguous() and three.is_contiguous()
     fresh, _ = Grid.from_coords(mask.nonzero(), SHAPE, 2)
     assert torch.equal(three, fresh.neighbours(3))             # searched directly, same table
+    monkeypatch.setattr(grid_module, "LOOKUP_MAP_MAX", 0)      # binary search instead of the dense map
+    searched, _ = Grid.from_coords(mask.nonzero(), SHAPE, 2)
+    assert torch.equal(five, searched.neighbours(5)) and searched._map is None
     coarse = grid.coarser()
     assert grid.coarser() is coarse
     assert grid.rulebook(3) is grid.rulebook(3)

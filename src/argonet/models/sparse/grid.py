@@ -13,7 +13,8 @@ that scale share one neighbour search per kernel size:
   (N,) (coarse row and position 0..3 of every fine site), i.e. the rulebooks of the strided
   down-convolution and of its transposed up-convolution, which restores exactly these sites.
 
-Neighbours are found with sorted linear keys and ``searchsorted``; keys carry a margin of
+Neighbours are found through the sorted linear keys: a dense key → row map where it fits
+(``LOOKUP_MAP_MAX``), else ``searchsorted``; keys carry a margin of
 ``MARGIN_PX`` pixels around each image, so an offset never wraps into the next row or image.
 All index tensors are contiguous int64.
 """
@@ -29,6 +30,8 @@ from argonet.errors import DataError
 
 #: pixels of empty border in the linear key (half the largest kernel size supported)
 MARGIN_PX = 3
+#: largest dense key → row map (entries, int32) built for neighbour searches; larger grids binary-search
+LOOKUP_MAP_MAX = 1 << 26
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Grid:
         self.keys = self._keys(coords)
         self._neighbours: dict[int, Tensor] = {}
         self._rulebooks: dict = {}
+        self._map: Tensor | None = None
         self._coarser: Grid | None = None
         self.children: Tensor | None = None      # set on the coarser grid: (Nc, 4) fine rows
         self.parent: Tensor | None = None        # set on this grid by coarser(): (N,) coarse rows
@@ -87,10 +91,17 @@ class Grid:
         return ((c[:, 0] * rows + c[:, 1] + MARGIN_PX) * self.row_px + c[:, 2] + MARGIN_PX).contiguous()
 
     def lookup(self, keys: Tensor) -> Tensor:
-        """Row of each key among the active sites, ``len(self)`` where it is not active."""
+        """Row of each key among the active sites, ``len(self)`` where it is not active: a read of a dense
+        key → row map where that map is small enough (``LOOKUP_MAP_MAX``), a binary search otherwise."""
         n = len(self)
         if n == 0:
-            return torch.full_like(keys, 0)
+            return torch.zeros_like(keys)
+        if self._map is None and self.n_images * (self.shape[0] + 2 * MARGIN_PX) * self.row_px <= LOOKUP_MAP_MAX:
+            size = self.n_images * (self.shape[0] + 2 * MARGIN_PX) * self.row_px
+            self._map = torch.full((size,), n, dtype=torch.int32, device=keys.device)
+            self._map[self.keys] = torch.arange(n, dtype=torch.int32, device=keys.device)
+        if self._map is not None:
+            return self._map[keys].long().contiguous()
         pos = torch.searchsorted(self.keys, keys).clamp_(max=n - 1)
         return torch.where(self.keys[pos] == keys, pos, torch.full_like(pos, n)).contiguous()
 
@@ -106,28 +117,15 @@ class Grid:
                 inner = self._neighbours[k].view(-1, k, k)[:, cut:cut + kernel, cut:cut + kernel]
                 self._neighbours[kernel] = inner.reshape(-1, kernel * kernel).contiguous()
             else:
-                self._neighbours[kernel] = self._search(kernel)
+                r = kernel // 2
+                d = torch.arange(-r, r + 1, device=self.keys.device)
+                offsets = (d[:, None] * self.row_px + d[None, :]).reshape(-1)
+                self._neighbours[kernel] = self.lookup(self.keys[:, None] + offsets[None, :])
         return self._neighbours[kernel]
 
-    def _search(self, kernel: int) -> Tensor:
-        """The neighbour table with one ``searchsorted`` per kernel row: the sites of one row of the kernel
-        window are consecutive keys, so they follow the first key >= the window row's start."""
-        n, r, k = len(self), kernel // 2, kernel
-        dump = n * k * k                           # slot that takes the writes of non-matches
-        table = torch.full((dump + 1,), n, dtype=torch.long, device=self.keys.device)
-        if n == 0:
-            return table[:0].view(0, k * k)
-        rows = torch.arange(n, device=self.keys.device) * (k * k)
-        for i in range(k):
-            start = self.keys + (i - r) * self.row_px - r
-            first = torch.searchsorted(self.keys, start)
-            for j in range(k):
-                pos = first + j
-                found = self.keys[pos.clamp(max=n - 1)]
-                dx = found - start
-                hit = (pos < n) & (dx < k)
-                table[torch.where(hit, rows + i * k + dx, dump)] = pos.clamp(max=n - 1)
-        return table[:dump].view(n, k * k).contiguous()
+    def release_lookup(self) -> None:
+        """Free the dense key → row map (the rulebooks stay)."""
+        self._map = None
 
     def coarser(self) -> "Grid":
         """The 2 x 2 down-sampled grid (cached), with the rulebooks between the two scales."""

@@ -129,7 +129,7 @@ def to_dense(x: SparseTensor) -> Tensor:
     """(n_images, C, H, W) channels-last array of the features, zeros at inactive pixels."""
     grid, c = x.grid, x.features.shape[1]
     (h, w), n = grid.shape, grid.n_images
-    dense = x.features.new_zeros((n * h * w, c)).index_add(0, grid.dense_index(), x.features)
+    dense = x.features.new_zeros((n * h * w, c)).index_put((grid.dense_index(),), x.features)
     return dense.view(n, h, w, c).permute(0, 3, 1, 2)
 
 
