@@ -57,12 +57,6 @@ def _compute_dtype(x: Tensor) -> torch.dtype:
 DENSE_OCCUPANCY = 0.25
 
 
-def _gather(x: Tensor, table: Tensor) -> Tensor:
-    """(M, K * C): the rows of ``x`` (N, C) named by ``table`` (M, K), zeros where the entry is N."""
-    padded = torch.cat([x, x.new_zeros((1, x.shape[1]))])
-    return padded.index_select(0, table.reshape(-1)).view(table.shape[0], -1)
-
-
 class _RulebookConv(torch.autograd.Function):
     """Convolution over a rulebook: ``out[o] = x[o] @ W[centre] + sum over pairs (i → o, offset k) of
     x[i] @ W[k]``: one gather of the pairs' input rows, one GEMM per offset, one ``index_add_`` scatter.
@@ -217,9 +211,10 @@ class SparseMaxPool2d(nn.Module):
     """2 x 2 max pooling onto the coarser grid; inactive pixels count as 0 (exact for features >= 0)."""
 
     def forward(self, x: SparseTensor) -> SparseTensor:
-        coarse = x.grid.coarser()
-        gathered = _gather(x.features, coarse.children).view(len(coarse), 4, -1)
-        return SparseTensor(gathered.max(dim=1).values, coarse)
+        coarse, f = x.grid.coarser(), x.features
+        index = x.grid.parent[:, None].expand(-1, f.shape[1])
+        out = f.new_zeros((len(coarse), f.shape[1])).scatter_reduce(0, index, f, "amax", include_self=True)
+        return SparseTensor(out, coarse)
 
 
 class NearestUp(nn.Module):
