@@ -153,12 +153,14 @@ class Grid:
         """Pairs of a same-size ``kernel`` x ``kernel`` convolution, the centre offset left out (cached)."""
         key = ("subm", kernel)
         if key not in self._rulebooks:
-            table = self.neighbours(kernel).t()
-            valid = table < len(self)
-            valid[kernel * kernel // 2] = False
-            offset, out = valid.nonzero(as_tuple=True)          # offset-major: pairs grouped by offset
+            n, table = len(self), self.neighbours(kernel).t().contiguous()     # (K, N): offset-major
+            table[kernel * kernel // 2] = n
+            flat = table.view(-1)
+            pairs = (flat < n).nonzero().squeeze(1)
+            offset = torch.div(pairs, max(n, 1), rounding_mode="floor")
             counts = torch.bincount(offset, minlength=kernel * kernel).tolist()
-            self._rulebooks[key] = Rulebook(table[offset, out].contiguous(), out.contiguous(), tuple(counts))
+            self._rulebooks[key] = Rulebook(flat.index_select(0, pairs), (pairs - offset * n).contiguous(),
+                                            tuple(counts))
         return self._rulebooks[key]
 
     def down_rulebook(self) -> "Rulebook":
