@@ -80,7 +80,9 @@ class SparseSegmentationDataset(PlaneImageDataset):
                                         f"{tuple(lblock.shape[lr].tolist())} but the charge has {shape}")
                     llo, lhi = lblock.voxel_offsets[lr], lblock.voxel_offsets[lr + 1]
                     label = _labels_at(ids, lblock.index[llo:lhi].astype(np.int64), stored[llo:lhi])
-                ids, values, label = downsample_voxels(ids, shape, self.factors, block.value[lo:hi], label)
+                values = block.value[lo:hi]
+                if self.factors != (1, 1) or (ids.size > 1 and not (ids[1:] > ids[:-1]).all()):
+                    ids, values, label = downsample_voxels(ids, shape, self.factors, values, label)
                 wire, tick = np.divmod(ids, small[1])
                 if flips is not None and flips[slots[e], 0]:
                     wire = self.full_shape[0] - 1 - wire
