@@ -7,7 +7,8 @@ and of a training step (the segment task's loss and counts, backward, AdamW step
 event), best of the timed events, and the process's peak resident memory (torch included).
 Networks: CosmicTagger's layout (depth 6, 16 filters, +16 per level) for the sparse net and
 the dense net at 4 x 4 (3 x 512 x 320); depth 5 at 8 x 8 (3 x 256 x 160, whose sizes depth 6
-cannot halve). The sparse net also runs under bf16 autocast where the CPU has native bf16.
+cannot halve). The sparse net and the dense net at 4 x 4 also run under bf16 autocast where the
+CPU has native bf16 (the top-level figures are the sparse net's bf16 ones there).
 
 Accuracy: ``max_abs_err_vs_dense`` is the largest logit difference, in fp32, between the sparse
 net and the same weights in the dense UResNet read at the active sites (every layer outside the
@@ -216,6 +217,8 @@ def main() -> None:
     if cpu_has_native_bf16():
         rows["sparse_bf16"] = measure(args, "sparse", bf16=True)
     rows["dense4"] = measure(args, "dense4")
+    if cpu_has_native_bf16():
+        rows["dense4_bf16"] = measure(args, "dense4", bf16=True)
     rows["dense8"] = measure(args, "dense8")
     print(f"{'network':>12} {'active px/event':>16} {'infer CPU-s/ev':>15} {'train CPU-s/ev':>15} {'peak GB':>8}")
     for name, r in rows.items():
@@ -235,7 +238,8 @@ def main() -> None:
                "peak_rss_gb": best["peak_gb"], "fp32_infer_cpu_s_per_event": rows["sparse"]["infer"],
                "fp32_train_cpu_s_per_event": rows["sparse"]["train"], "fp32_peak_rss_gb": rows["sparse"]["peak_gb"],
                "active_pixels_per_event": rows["sparse"]["active_pixels_per_event"],
-               **{f"{k}_{m}_cpu_s_per_event": rows[k][m] for k in ("dense4", "dense8") for m in ("infer", "train")},
+               **{f"{k}_{m}_cpu_s_per_event": rows[k][m] for k in rows if k.startswith("dense")
+                  for m in ("infer", "train")},
                "dense4_peak_rss_gb": rows["dense4"]["peak_gb"], "dense8_peak_rss_gb": rows["dense8"]["peak_gb"],
                **acc, **load, "wall_s": time.perf_counter() - wall}
     print(json.dumps(summary))
