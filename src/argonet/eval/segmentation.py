@@ -19,8 +19,8 @@ Everything derives from the pixel confusion matrix of each image (one event, one
 With a sparse network (``sparse-uresnet``) the counts cover the active pixels only, those that hold
 charge: a pixel without charge is background by construction (nothing was deposited there), is
 neither predicted nor counted, and accuracy and the background IoU are then figures over the
-charge pixels (not dominated by empty pixels; about 80 % of the charge pixels of a simulated SBND
-readout are still background, i.e. noise); cosmic and neutrino IoU are the same as over all
+charge pixels (not dominated by empty pixels; more than half of the charge pixels of a simulated
+SBND readout are still background, i.e. noise); cosmic and neutrino IoU are the same as over all
 pixels whenever the dense network predicts no cosmic or neutrino on an empty pixel.
 
 Per-plane figures are means over images; ``average`` is the mean over planes. The pooled
