@@ -1,6 +1,6 @@
 """The particle-identification sample of the LArIAT study: single particles from a test-beam-like gun.
 
-e⁻, γ, μ⁻, π⁻, p and K⁺, momentum uniform in 0.1–2 GeV/c, entering the upstream face of the LArIAT
+e⁻, γ, μ⁻, π⁻ and p (K⁺ on request: ``particles``), momentum uniform in 0.1–2 GeV/c, entering the upstream face of the LArIAT
 TPC within a 5° cone around the beam axis (docs/lartpc-physics.md §1.3), recorded as the raw
 readout of both wire planes (240 wires × 3072 ticks of 128 ns each); down-sampling the ticks is a
 data option of training (``data.downsample=[1,k]``). Truth: the event class (particle type) and the
@@ -9,7 +9,8 @@ particle table, whose first row is the primary (its kinetic energy is energy_ini
 
 from __future__ import annotations
 
-PARTICLES = ("e-", "gamma", "mu-", "pi-", "p", "K+")
+PARTICLES = ("e-", "gamma", "mu-", "pi-", "p")
+WITH_KAONS = (*PARTICLES, "K+")
 P_RANGE_MeV = (100.0, 2000.0)
 
 

@@ -79,3 +79,26 @@ def plot_event_gallery(images: Sequence[np.ndarray], titles: Sequence[str], plan
     axes[-1, 0].set_xlabel("wire")
     axes[-1, 0].set_ylabel("time")
     return fig
+
+
+def plot_resolution_vs_energy(methods: Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]],
+                              class_names: Sequence[str]) -> Figure:
+    """σ(E)/E against true energy, one panel per class, one line with error bars per method; ``methods`` maps
+    a method to {class: eval.energy.resolution_vs_energy output (lists)}."""
+    n = len(class_names)
+    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.6), layout="constrained", squeeze=False, sharey=True)
+    for ax, name in zip(axes[0], class_names):
+        for method, per_class in methods.items():
+            if name not in per_class:
+                continue
+            result = per_class[name]
+            edges = np.asarray(result["bin_edges"], float)
+            ax.errorbar(0.5 * (edges[1:] + edges[:-1]), np.asarray(result["resolution"], float),
+                        xerr=0.5 * np.diff(edges), yerr=np.asarray(result["error"], float), fmt="o", ms=3, capsize=2,
+                        label=method)
+        ax.set_title(name, fontsize=12)
+        ax.set_xlabel("true kinetic energy (MeV)", fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel("σ(E)/E", fontsize=11)
+    axes[0, -1].legend(fontsize=9)
+    return fig
