@@ -1,8 +1,8 @@
 """The particle-identification sample of the LArIAT study: single particles from a test-beam-like gun.
 
-e⁻, γ, μ⁻, π⁻ and p (K⁺ on request: ``particles``), momentum uniform in 0.1–2 GeV/c, entering the upstream face of the LArIAT
-TPC within a 5° cone around the beam axis (docs/lartpc-physics.md §1.3), recorded as the raw
-readout of both wire planes (240 wires × 3072 ticks of 128 ns each); down-sampling the ticks is a
+e⁻, γ, μ⁻, π⁻ and p (K⁺ on request: ``particles``), momentum uniform in 0.1–2 GeV/c, entering the
+upstream face of the LArIAT TPC within a 5° cone around the beam axis (docs/lartpc-physics.md §1.3),
+recorded as the raw readout of both wire planes (240 wires × 3072 ticks of 128 ns each); down-sampling the ticks is a
 data option of training (``data.downsample=[1,k]``). Truth: the event class (particle type) and the
 particle table, whose first row is the primary (its kinetic energy is energy_init_MeV − mass).
 """
