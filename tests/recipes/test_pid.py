@@ -80,7 +80,9 @@ def test_test_split_figures_and_energy_resolution(study):
     energy = results["energy"]
     assert energy["loss"].startswith("mean squared error of ln E")
     assert set(energy["cnn"]) <= set(results["config"]["data"]["class_names"])
-    assert all(s > 0 for s in energy["calorimetric_scale_per_class"].values())
+    for method in ("mip", "wire"):
+        assert all(s > 0 for s in energy["calorimetric_scale_per_class"][method].values())
+        assert set(energy[f"calorimetric_{method}"]) <= set(results["config"]["data"]["class_names"])
 
 
 def test_bad_study_options_name_the_key():

@@ -70,11 +70,24 @@ def test_calorimetry_inverts_the_simulators_recombination():
         r = float(recombination_modbox(dEdx, field))
         electrons = dEdx * dx * units.electrons_per_MeV * r
         assert deposited_from_wire_charge(np.array([electrons]), dx, field)[0] == pytest.approx(dEdx * dx, rel=1e-9)
-    # a 10-wire track of 2.1 MeV/cm drawn as one pixel per wire in collection-peak ADC
-    electrons = 2.1 * dx * units.electrons_per_MeV * float(recombination_modbox(2.1, field))
+    # above the 30 MeV/cm ceiling the survival fraction stays that of 30 MeV/cm: linear, no blow-up
+    r30 = float(recombination_modbox(30.0, field))
+    electrons = 100.0 * dx * units.electrons_per_MeV * r30
+    assert deposited_from_wire_charge(np.array([electrons]), dx, field)[0] == pytest.approx(100.0 * dx, rel=1e-9)
+    # a 10-wire MIP track drawn as one pixel per wire in collection-peak ADC, and a noise pixel below threshold
+    r_mip = float(recombination_modbox(units.mip_dEdx_MeV_per_cm, field))
+    electrons = units.mip_dEdx_MeV_per_cm * dx * units.electrons_per_MeV * r_mip
     image = np.zeros((20, 30))
     image[5:15, 7] = electrons * peak_adc_per_electron(LARIAT)
-    assert calorimetric_energy_MeV(image, LARIAT, 1) == pytest.approx(10 * 2.1 * dx, rel=1e-9)
+    image[1, 1] = 7.0
+    expected = 10 * units.mip_dEdx_MeV_per_cm * dx
+    assert calorimetric_energy_MeV(image, LARIAT, 1, "wire") == pytest.approx(expected, rel=1e-9)
+    assert calorimetric_energy_MeV(image, LARIAT, 1, "mip") == pytest.approx(expected, rel=1e-9)
+    image[5:15, 8] = image[5:15, 7]          # two overlapping tracks: R(MIP) doubles, the inversion more
+    assert calorimetric_energy_MeV(image, LARIAT, 1, "mip") == pytest.approx(2 * expected, rel=1e-9)
+    assert calorimetric_energy_MeV(image, LARIAT, 1, "wire") > 2 * expected
     with pytest.raises(DataError):
         calorimetric_energy_MeV(image, LARIAT, 0)
+    with pytest.raises(DataError):
+        calorimetric_energy_MeV(image, LARIAT, 1, "sum")
     assert calibration_scale(np.array([10.0, 20.0, 30.0]), np.array([5.0, 10.0, 0.0])) == pytest.approx(2.0)

@@ -5,10 +5,16 @@ Resolution σ(E)/E in a bin of true energy is the standard deviation of the rela
 the bias is the mean relative residual.
 
 The calorimetric sum turns the collection-plane charge into deposited energy with the simulator's
-own constants: pixel ADC → electrons through the collection peak ADC per electron; per wire, dQ/dx
-with dx = pitch / cos θ_w (a track along the beam axis crossing wires at θ_w to the vertical);
-the Modified Box model inverted, dE/dx = (exp(β′·W·dQ/dx) − α)/β′ with β′ = β/(ρ·E_field), with
-the simulator's floor (below 1 MeV/cm the survival fraction is that of 1 MeV/cm); dE = dE/dx·dx.
+own constants: pixels above ``pixel_threshold_ADC`` (noise removed) → electrons through the
+collection peak ADC per electron; then either
+
+* ``mip``: one survival fraction for all charge, R(2.105 MeV/cm) of the Modified Box model (the usual
+  shower calorimetry: overlapping shower tracks make per-wire dQ/dx meaningless), or
+* ``wire``: per wire, dQ/dx with dx = pitch / cos θ_w (a track along the beam axis crossing wires at θ_w
+  to the vertical) and the Modified Box model inverted, dE/dx = (exp(β′·W·dQ/dx) − α)/β′ with
+  β′ = β/(ρ·E_field), with the simulator's floor (below 1 MeV/cm the survival fraction is that of
+  1 MeV/cm) and a ceiling (above MAX_INVERTED_dEdx the survival fraction is that of the ceiling: the
+  inverse grows exponentially and would turn overlapping tracks into huge energies); dE = dE/dx·dx.
 """
 
 from __future__ import annotations
@@ -23,6 +29,10 @@ from argonet.errors import DataError
 from argonet.sim.detector import Detector
 from argonet.sim.ionization import recombination_modbox
 from argonet.sim.waveform import peak_adc_per_electron
+
+CALORIMETRY_METHODS = ("mip", "wire")
+MAX_INVERTED_dEdx_MeV_per_cm = 30.0        # about a proton's Bragg peak
+PIXEL_THRESHOLD_ADC = 8.0                  # ≈ 5 σ of the LArIAT collection noise: no noise pixel passes
 
 
 def relative_residuals(true_MeV: np.ndarray, reco_MeV: np.ndarray) -> np.ndarray:
@@ -72,24 +82,29 @@ def deposited_from_wire_charge(wire_electrons: np.ndarray, dx_cm: float, field_k
     q = np.maximum(np.asarray(wire_electrons, float), 0.0)
     beta = units.modbox_beta_kV_g_per_cm3_MeV / (units.recombination_density_g_per_cm3 * field_kV_per_cm)
     dqdx_e_per_cm = q / dx_cm
-    xi = np.exp(beta * dqdx_e_per_cm * units.argon_w_ion_MeV) - units.modbox_alpha
+    xi = np.exp(np.minimum(beta * dqdx_e_per_cm * units.argon_w_ion_MeV, 50.0)) - units.modbox_alpha
     dEdx = np.maximum(xi / beta, 0.0)
-    floor = units.recombination_min_dEdx_MeV_per_cm
-    r_floor = float(recombination_modbox(floor, field_kV_per_cm))
-    low = dEdx < floor                      # below the floor the simulator used R(1 MeV/cm)
-    dEdx = np.where(low, dqdx_e_per_cm * units.argon_w_ion_MeV / r_floor, dEdx)
+    for bound, outside in ((units.recombination_min_dEdx_MeV_per_cm, dEdx < units.recombination_min_dEdx_MeV_per_cm),
+                           (MAX_INVERTED_dEdx_MeV_per_cm, dEdx > MAX_INVERTED_dEdx_MeV_per_cm)):
+        r_bound = float(recombination_modbox(bound, field_kV_per_cm))
+        dEdx = np.where(outside, dqdx_e_per_cm * units.argon_w_ion_MeV / r_bound, dEdx)
     return dEdx * dx_cm
 
 
-def calorimetric_energy_MeV(collection_image_ADC: np.ndarray, detector: Detector, plane: int) -> float:
-    """Deposited energy (MeV) of one event from its collection-plane image (wires × rows, pixel ADC)."""
+def calorimetric_energy_MeV(collection_image_ADC: np.ndarray, detector: Detector, plane: int, method: str = "mip",
+                            pixel_threshold_ADC: float = PIXEL_THRESHOLD_ADC) -> float:
+    """Deposited energy (MeV) of one event from its raw collection-plane image (one wire per row, pixel ADC)."""
     if not detector.planes[plane].collection:
         raise DataError(f"plane {plane} of {detector.name} is not a collection plane")
-    wire_adc = np.asarray(collection_image_ADC, float).sum(axis=1)
-    wire_electrons = wire_adc / peak_adc_per_electron(detector)
-    dE = deposited_from_wire_charge(wire_electrons[wire_electrons > 0], wire_dx_cm(detector, plane),
-                                    detector.drift_field_kV_per_cm)
-    return float(dE.sum())
+    if method not in CALORIMETRY_METHODS:
+        raise DataError(f"unknown calorimetry method {method!r} (choose from {', '.join(CALORIMETRY_METHODS)})")
+    image = np.asarray(collection_image_ADC, float)
+    electrons = np.where(image > pixel_threshold_ADC, image, 0.0).sum(axis=1) / peak_adc_per_electron(detector)
+    field = detector.drift_field_kV_per_cm
+    if method == "mip":
+        r_mip = float(recombination_modbox(units.mip_dEdx_MeV_per_cm, field))
+        return float(electrons.sum() * units.argon_w_ion_MeV / r_mip)
+    return float(deposited_from_wire_charge(electrons[electrons > 0], wire_dx_cm(detector, plane), field).sum())
 
 
 def calibration_scale(true_MeV: np.ndarray, estimate_MeV: np.ndarray) -> float:
