@@ -31,7 +31,7 @@ def test_each_particle_has_its_class_pdg_and_energy(name):
         assert len(primaries) == 1 and primaries["pdg"][0] == pdg
         assert truth.class_name == class_name and class_name in EVENT_CLASSES
         assert 100.0 - 1e-6 <= _kinetic_MeV(primaries[0], mass_MeV) <= 300.0 + 1e-6
-        assert all(l <= v <= h for l, v, h in zip(lo, truth.vertex_cm, hi))
+        assert all(a <= v <= b for a, v, b in zip(lo, truth.vertex_cm, hi))
         assert primaries["semantic"][0] == Semantic.NEUTRINO and primaries["t_ns"][0] == 0.0
         assert truth.nu_pdg == 0 and truth.current_type == -1 and truth.interaction_type == -1
 
