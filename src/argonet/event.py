@@ -37,6 +37,7 @@ EVENT_CLASSES: tuple[str, ...] = (
     "CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC",
     "COSMIC", "SINGLE_E", "SINGLE_GAMMA", "SINGLE_MU", "SINGLE_PI", "SINGLE_P",
     "NUMU_CC",                      # flavour classes of the DUNE CVN: NUMU_CC, NUE_CC, NUTAU_CC, NC
+    "SINGLE_K",
 )
 
 

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "write a checkpoint's model as ONNX or TorchScript, with its input spec and class names"),
     "explain": ("argonet.cli.explain", "argonet.conf.explain:ExplainConfig",
                 "attributions of one event, top-activating events per channel, or a 2-D embedding of a split"),
+    "pid": ("argonet.cli.pid", "argonet.conf.pid:PidStudyConfig",
+            "particle-identification study (LArIAT single particles): scan, mining, energy, test once"),
 }
 
 #: commands whose output appears only when complete (written under a temporary name, then renamed)

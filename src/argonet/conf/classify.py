@@ -9,9 +9,9 @@ from argonet.conf.segment import SEGMENT_MODEL, LossConfig, UResNetConfig
 from argonet.conf.train import DEVICES, ModelConfig, OptimConfig, RunConfig
 from argonet.conf.validate import check as _check
 
-TASKS = ("classify", "segment")
+TASKS = ("classify", "segment", "regress")
 #: the model of each task when ``model.name`` is left unset
-TASK_MODELS = {"classify": "resnet18", "segment": SEGMENT_MODEL}
+TASK_MODELS = {"classify": "resnet18", "segment": SEGMENT_MODEL, "regress": "resnet18"}
 EVAL_SPLITS = ("test", "val", "train", "all")
 
 

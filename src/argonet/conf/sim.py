@@ -9,7 +9,8 @@ from argonet.conf.validate import check as _check
 from argonet.errors import ConfigError
 
 GENERATORS = ("interactions", "gun", "cosmics", "jets")
-GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0")
+GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0", "K+")
+GUN_DIRECTIONS = ("isotropic", "beam", "beamline")
 INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC", "NUMU_CC")
 FLUXES = ("bnb", "dune")                               # neutrino beams of sim/generators (BNB, DUNE FHC)
 SAMPLES = ("auto", "classes", "natural")
@@ -39,7 +40,11 @@ class GeneratorConfig:
     particles: list[str] = field(default_factory=lambda: ["mu-"])
     ke_MeV_min: float = 50.0
     ke_MeV_max: float = 1000.0
-    direction: str = "isotropic"                       # isotropic | beam (+z)
+    direction: str = "isotropic"                       # isotropic | beam (+z) | beamline (enters the upstream face)
+    p_MeV_min: float | None = None                     # momentum range (MeV/c): replaces ke_MeV_min/ke_MeV_max
+    p_MeV_max: float | None = None
+    beam_cone_deg: float = 5.0                         # beamline: half-angle of the cone around +z
+    beam_spot_sigma_cm: float = 3.0                    # beamline: Gaussian spot around the upstream face's centre
     # cosmic overlay (always on for name=cosmics)
     cosmics: bool = False
     cosmic_flux_scale: float = 1.0
@@ -71,8 +76,14 @@ class GeneratorConfig:
             _check(p in GUN_PARTICLES, "generator.particles", f"unknown particle {p!r}", GUN_PARTICLES)
         _check(0.0 < self.ke_MeV_min <= self.ke_MeV_max <= 10_000.0, "generator.ke_MeV_min/ke_MeV_max",
                "need 0 < ke_MeV_min <= ke_MeV_max <= 10000 MeV")
-        _check(self.direction in ("isotropic", "beam"), "generator.direction", "unknown direction",
-               ("isotropic", "beam"))
+        _check(self.direction in GUN_DIRECTIONS, "generator.direction", "unknown direction", GUN_DIRECTIONS)
+        _check((self.p_MeV_min is None) == (self.p_MeV_max is None), "generator.p_MeV_min/p_MeV_max",
+               "set both ends of the momentum range, or neither")
+        if self.p_MeV_min is not None:
+            _check(0.0 < self.p_MeV_min <= self.p_MeV_max <= 10_000.0, "generator.p_MeV_min/p_MeV_max",
+                   f"need 0 < p_MeV_min <= p_MeV_max <= 10000 MeV/c, got {self.p_MeV_min}..{self.p_MeV_max}")
+        _check(0.0 <= self.beam_cone_deg <= 90.0, "generator.beam_cone_deg", "must be in [0, 90] degrees")
+        _check(self.beam_spot_sigma_cm >= 0.0, "generator.beam_spot_sigma_cm", "must be >= 0")
         _check(self.ar39_Bq_per_kg is None or 0.0 <= self.ar39_Bq_per_kg <= 1000.0, "generator.ar39_Bq_per_kg",
                "must be in [0, 1000] Bq/kg (null: automatic)")
         _check(0.0 <= self.cosmic_flux_scale <= 100.0, "generator.cosmic_flux_scale", "must be in [0, 100]")

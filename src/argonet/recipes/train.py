@@ -23,9 +23,11 @@ from argonet.conf.classify import TrainCommandConfig
 from argonet.conf.data import DataConfig
 from argonet.conf.segment import UNET_MODELS, segment_dataset
 from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, SegmentationDataset
+from argonet.data.energy import EnergyDataset
 from argonet.data.loader import build_dataset, build_loaders
 from argonet.errors import DataError
 from argonet.tasks.classify import ClassifyTask
+from argonet.tasks.regress import RegressTask
 from argonet.tasks.segment import SegmentTask
 from argonet.train.distributed import env_info
 from argonet.train.engine import EpochCallback, FitResult, fit
@@ -66,6 +68,11 @@ def train(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallback] = ()) -> F
     print(f"argonet {__version__} train\n{to_yaml(cfg)}", flush=True)
     if cfg.task == "segment":
         return _train_segmentation(cfg, callbacks)
+    if cfg.task == "regress":                    # kinetic energy of single particles (ln E)
+        dataset = EnergyDataset.from_config(cfg.data)
+        seed_everything(cfg.run.seed)
+        model, report = build_model(cfg.model, num_classes=1, in_chans=dataset.in_channels)
+        return _fit(cfg, dataset, model, report, RegressTask(), input_spec(dataset, cfg.data), callbacks)
     dataset = classification_dataset(cfg.data)
     print(f"classes {dataset.class_counts()}; {dataset.in_channels} planes of {tuple(dataset.image_shape)}")
     seed_everything(cfg.run.seed)                # the same initial weights for the same seed

@@ -52,7 +52,8 @@ def test_every_generator_returns_known_classes():
     rng = np.random.default_rng(5)
     configs = [GeneratorConfig(classes=["CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NC",
                                         "NUMU_CC"]),
-               GeneratorConfig(name="gun", particles=["e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0"]),
+               GeneratorConfig(name="gun", particles=["e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0",
+                                                      "K+"]),
                GeneratorConfig(name="cosmics")]
     seen = set()
     for cfg in configs:

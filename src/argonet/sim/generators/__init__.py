@@ -41,6 +41,11 @@ def _draw_class(cfg: GeneratorConfig, rng: np.random.Generator) -> str:
     return cfg.classes[-1]
 
 
+def _momentum_range(cfg: GeneratorConfig) -> tuple[float, float] | None:
+    """The gun's momentum range (MeV/c), or None to draw kinetic energy."""
+    return None if cfg.p_MeV_min is None else (cfg.p_MeV_min, cfg.p_MeV_max)
+
+
 def generate(cfg: GeneratorConfig, detector: Detector, rng: np.random.Generator) -> tuple[np.ndarray, Truth]:
     """One event's primaries (PRIMARY_DTYPE) and its truth, for cfg.name in interactions|gun|cosmics.
 
@@ -62,7 +67,8 @@ def generate(cfg: GeneratorConfig, detector: Detector, rng: np.random.Generator)
     elif cfg.name == "gun":
         primaries, truth = shoot(cfg.particles, detector, rng, ke_MeV_min=cfg.ke_MeV_min, ke_MeV_max=cfg.ke_MeV_max,
                                  direction=cfg.direction, ke_spectrum=cfg.ke_spectrum,
-                                 margin_cm=cfg.fiducial_margin_cm)
+                                 margin_cm=cfg.fiducial_margin_cm, p_MeV=_momentum_range(cfg),
+                                 cone_deg=cfg.beam_cone_deg, spot_sigma_cm=cfg.beam_spot_sigma_cm)
     else:
         raise ConfigError("generator.name", f"{cfg.name!r} does not make LArTPC events", EVENT_GENERATORS)
     if cfg.cosmics:
