@@ -79,6 +79,7 @@ def test_run_table_shows_each_sweep_as_one_row_with_its_trials_under_it(client, 
     html = client.get("/runs").text
     multi, pruned = _row(html, 'data-sweep="multi"'), _row(html, 'data-sweep="pruned"')
     assert "3 done · 0 pruned · 0 failed" in multi and "val/accuracy ↑, cost/cpu_s_per_event ↓" in multi
+    assert "<td>jetmlp</td>" in multi and 'title="' + str(swept / "jets.h5") + '">jets.h5</td>' in multi
     assert f"Pareto front of {len(_doc(swept, 'multi')['pareto'])}" in multi and 'href="/sweep/multi"' in multi
     assert "1 done · 1 pruned · 0 failed" in pruned and '<b class="best-value">0</b> (trial_0000)' in pruned
     trials = re.findall(r'<tr data-name="([^"]+)" class="[^"]*trial-row" data-parent="([^"]+)" hidden>', html)

@@ -161,7 +161,7 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     @app.get("/sweep/{name:path}", response_class=HTMLResponse)
     def sweep_page(request: Request, name: str):
         sweep = sweeps.detail(runs_root, sweep_folder(name))
-        figures = {f"history{i}": plots.sweep_history_figure(sweep["trials"], o, i)
+        figures = {f"history{i}": plots.sweep_history_figure(sweep["trials"], o, i, len(sweep["objectives"]) == 1)
                    for i, o in enumerate(sweep["objectives"])}
         if len(sweep["objectives"]) > 1:
             figures["pareto"] = plots.sweep_pareto_figure(sweep["trials"], sweep["objectives"], sweep["pareto"])

@@ -238,9 +238,10 @@ def _objective_title(objective: dict[str, Any]) -> str:
     return f"{objective['name']}{arrow.get(objective.get('direction'), '')}"
 
 
-def sweep_history_figure(trials: list[dict[str, Any]], objective: dict[str, Any], index: int = 0) -> dict[str, Any]:
+def sweep_history_figure(trials: list[dict[str, Any]], objective: dict[str, Any], index: int = 0,
+                         alone: bool = True) -> dict[str, Any]:
     """One objective's value per trial, coloured by state (a pruned trial at its last reported value), and
-    the best so far among the complete trials."""
+    the best so far among the complete trials (of this objective ``alone`` when there are several)."""
     traces = []
     points = [(t["number"], t["values"][index], str(t.get("state")), t.get("name")) for t in trials
               if isinstance(t.get("values"), list) and len(t["values"]) > index and t["values"][index] is not None]
@@ -259,9 +260,13 @@ def sweep_history_figure(trials: list[dict[str, Any]], objective: dict[str, Any]
             xs.append(number)
             ys.append(best)
     if xs:
-        traces.append({"type": "scatter", "mode": "lines", "x": xs, "y": ys, "name": "best so far",
+        traces.append({"type": "scatter", "mode": "lines", "x": xs, "y": ys,
+                       "name": "best so far" if alone else "best so far (this objective alone)",
                        "line": {"color": "#555", "shape": "hv"}})
-    return {"data": traces, "layout": _layout(f"optimisation history: {objective['name']}", xaxis=_ax("trial"),
+    numbers = [p[0] for p in points]
+    step = max(1, math.ceil((max(numbers, default=0) - min(numbers, default=0) + 1) / 10))
+    return {"data": traces, "layout": _layout(f"optimisation history: {objective['name']}",
+                                              xaxis=_ax("trial", dtick=step, tick0=0),
                                               yaxis=_ax(_objective_title(objective)))}
 
 

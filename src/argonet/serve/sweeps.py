@@ -122,6 +122,9 @@ def group_runs(root: Path, rows: list[dict[str, Any]]) -> tuple[list[dict[str, A
                     run["status"] = "pruned"
             sweep["runs"].append(run)
             grouped.add(name)
+        for key in ("model", "data"):            # what all its trials share (a swept model name: none)
+            shared = {r.get(key) for r in sweep["runs"]}
+            sweep[key] = shared.pop() if len(shared) == 1 else None
     return sweeps, [r for r in rows if r["name"] not in grouped]
 
 
