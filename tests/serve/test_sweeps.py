@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "recipes"))
 
+from served import serving, wait  # noqa: E402
 from sweep_setup import SPACE, one_torch_thread, sweep_config  # noqa: E402
 
 from argonet.conf.serve import ServeConfig  # noqa: E402
@@ -143,3 +144,37 @@ def test_damaged_sweep_json_shows_its_error_and_the_rest_keeps_working(client, s
     (other / "sweep.json").write_text(json.dumps({"kind": "something-else"}))
     assert client.get("/api/sweeps/other").json()["errors"] == ["sweep.json: not an argonet sweep (kind "
                                                                 "'something-else')"]
+
+
+def test_in_a_browser_a_sweep_unfolds_sorts_with_its_trials_and_its_page_draws(swept, browser):
+    from selenium.webdriver.common.by import By
+
+    def shown() -> list[str]:
+        return [r.get_attribute("data-name") for r in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr")
+                if r.is_displayed()]
+
+    with serving(str(swept / "runs"), str(swept / "data")) as url:
+        browser.get(url + "/runs")
+        wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'tr[data-sweep="multi"] button.expand'))
+        assert "multi/trial_0000" not in shown() and {"multi", "pruned", "plain"} <= set(shown())
+        browser.find_element(By.CSS_SELECTOR, 'tr[data-sweep="multi"] button.expand').click()
+        assert [n for n in shown() if n.startswith("multi")] == ["multi", "multi/trial_0000", "multi/trial_0001",
+                                                                 "multi/trial_0002"]
+        name_header = browser.find_elements(By.CSS_SELECTOR, "#runs th")[1]
+        name_header.click()
+        name_header.click()                                      # descending: the trials still follow their sweep
+        order = shown()
+        assert order.index("pruned") < order.index("multi") < order.index("multi/trial_0000")
+        assert order[order.index("multi") + 1:order.index("multi") + 4] == [f"multi/trial_000{i}" for i in range(3)]
+        browser.find_element(By.CSS_SELECTOR, 'tr[data-sweep="multi"] button.expand').click()
+        search = browser.find_element(By.ID, "filter")
+        search.send_keys("trial_0001")                          # finds trials inside folded sweeps
+        assert sorted(shown()) == ["multi", "multi/trial_0001", "pruned", "pruned/trial_0001"]
+        browser.get(url + "/sweep/multi")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#fig-pareto .scatterlayer .trace"))
+        assert browser.find_elements(By.CSS_SELECTOR, "#fig-history0 .scatterlayer .trace")
+        assert all(browser.execute_script("return arguments[0].naturalWidth", img) > 100
+                   for img in browser.find_elements(By.CSS_SELECTOR, ".figures img"))
+        browser.get(url + "/sweep/pruned")
+        browser.find_element(By.LINK_TEXT, "trial_0001").click()
+        assert wait(browser, lambda d: d.find_element(By.ID, "status")).text == "pruned"
