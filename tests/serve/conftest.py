@@ -12,7 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
 
+from _system import ensure_debian_packages  # noqa: E402
 from fakes import write_sample  # noqa: E402
+from served import CHROMEDRIVER, CHROMIUM  # noqa: E402
 from torch_threads import one_torch_thread  # noqa: E402
 
 from argonet.cli.main import main  # noqa: E402
@@ -40,3 +42,20 @@ def world(tmp_path_factory) -> dict[str, Path]:
     (broken / "metrics.json").write_text("{ not json")
     (root / "secret.txt").write_text("outside the served folders")
     return {"root": root, "runs": runs, "data": data, "file": file}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium through chromedriver (installed from Debian when missing)."""
+    ensure_debian_packages({CHROMIUM: "chromium", CHROMEDRIVER: "chromium-driver"})
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1400,1000"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()

@@ -4,66 +4,16 @@ event; and a tiny training queued from the form, watched until it finishes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-import socket
-import threading
 
 import pytest
-
-from argonet.conf.serve import ServeConfig
-from argonet.serve.app import create_app
-from argonet.serve.jobs import Worker
-from _system import ensure_debian_packages
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-WAIT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from served import serving, wait as _wait
 
 
 @pytest.fixture(scope="module")
 def server(world) -> Iterator[str]:
-    """uvicorn with the training worker on 127.0.0.1 and a free port, in a thread."""
-    import uvicorn
-
-    cfg = ServeConfig(runs=str(world["runs"]), data=str(world["data"]), port=_free_port(), poll_s=0.5)
-    app = create_app(cfg)
-    worker = Worker(app.state.ctx.store)
-    worker.start()
-    uv = uvicorn.Server(uvicorn.Config(app, host=cfg.host, port=cfg.port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        thread.join(0.05)
-    yield f"http://127.0.0.1:{cfg.port}"
-    uv.should_exit = True
-    thread.join(10)
-    worker.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    ensure_debian_packages({CHROMIUM: "chromium", CHROMEDRIVER: "chromium-driver"})
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1400,1000"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield driver
-    driver.quit()
-
-
-def _wait(driver, condition, timeout: float = WAIT_S):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
+    """The server with the training worker, on the world's folders."""
+    with serving(str(world["runs"]), str(world["data"]), worker=True) as url:
+        yield url
 
 
 def test_run_table_to_run_to_confusion_cell_to_event(server, browser):

@@ -1,8 +1,9 @@
 """The FastAPI application of ``argonet serve``: pages rendered on the server, a JSON API they share.
 
-Pages: ``/runs`` (table), ``/run/{name}``, ``/compare``, ``/data`` (files), ``/data/{file}`` (events),
-``/event``, ``/select`` (the events behind a confusion-matrix cell), ``/jobs``. API: ``/api/runs``,
-``/api/runs/{name}``, ``/api/jobs``, ``/api/jobs/{id}``. Files are served from under ``runs=`` and
+Pages: ``/runs`` (table; a sweep is one row, its trials under it), ``/run/{name}``, ``/sweep/{name}``,
+``/compare``, ``/data`` (files), ``/data/{file}`` (events), ``/event``, ``/select`` (the events behind a
+confusion-matrix cell), ``/jobs``. API: ``/api/runs``, ``/api/runs/{name}``, ``/api/sweeps``,
+``/api/sweeps/{name}``, ``/api/jobs``, ``/api/jobs/{id}``. Files are served from under ``runs=`` and
 ``data=`` only; off loopback every request must carry the token.
 """
 
@@ -20,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from argonet import __version__
 from argonet.conf.serve import ServeConfig
 from argonet.errors import ArgonetError, DataError
-from argonet.serve import events, jobs, plots, runs
+from argonet.serve import events, jobs, plots, runs, sweeps
 from argonet.serve.safety import TOKEN_COOKIE, PathRefused, resolve_under, same_origin, token_ok
 from argonet.serve.store import Store
 
@@ -123,7 +124,19 @@ def create_app(cfg: ServeConfig) -> FastAPI:
         return folder
 
     def run_detail(name: str) -> dict[str, Any]:
-        return runs.detail(runs_root, run_folder(name))
+        folder = run_folder(name)
+        run = runs.detail(runs_root, folder)
+        trial = sweeps.sweep_of(runs_root, folder)
+        if trial is not None:
+            run.update(sweep=trial[0], trial=trial[1]["number"], trial_state=trial[1].get("state"))
+            run["status"] = "pruned" if trial[1].get("state") == "pruned" else run["status"]
+        return run
+
+    def sweep_folder(name: str) -> Path:
+        folder = resolve_under(runs_root, name)
+        if not (folder / sweeps.SWEEP_FILE).is_file() or folder == runs_root:
+            raise PathRefused(f"no sweep {name!r}")
+        return folder
 
     # ---- runs ----------------------------------------------------------------------------------------
     @app.get("/")
@@ -132,7 +145,35 @@ def create_app(cfg: ServeConfig) -> FastAPI:
 
     @app.get("/api/runs")
     def api_runs() -> list[dict[str, Any]]:
-        return ctx.store.refresh_runs(runs_root)
+        rows = ctx.store.refresh_runs(runs_root)
+        sweeps.group_runs(runs_root, rows)          # trials gain their sweep, and its state when pruned
+        return rows
+
+    @app.get("/api/sweeps")
+    def api_sweeps() -> list[dict[str, Any]]:
+        found, _ = sweeps.group_runs(runs_root, ctx.store.refresh_runs(runs_root))
+        return [{**s, "runs": [r["name"] for r in s["runs"]]} for s in found]
+
+    @app.get("/api/sweeps/{name:path}")
+    def api_sweep(name: str) -> dict[str, Any]:
+        return sweeps.detail(runs_root, sweep_folder(name))
+
+    @app.get("/sweep/{name:path}", response_class=HTMLResponse)
+    def sweep_page(request: Request, name: str):
+        sweep = sweeps.detail(runs_root, sweep_folder(name))
+        figures = {f"history{i}": plots.sweep_history_figure(sweep["trials"], o, i, len(sweep["objectives"]) == 1)
+                   for i, o in enumerate(sweep["objectives"])}
+        if len(sweep["objectives"]) > 1:
+            figures["pareto"] = plots.sweep_pareto_figure(sweep["trials"], sweep["objectives"], sweep["pareto"])
+        return page(request, "sweep.html", sweep=sweep, figures=figures)
+
+    @app.get("/image/{path:path}")
+    def image(path: str) -> FileResponse:
+        """A PNG under ``runs=`` shown in the page (other files only download)."""
+        target = resolve_under(runs_root, path)
+        if not target.is_file() or target.suffix.lower() != ".png":
+            raise PathRefused(f"no image {path!r}")
+        return FileResponse(target, media_type="image/png")
 
     @app.get("/api/runs/{name:path}")
     def api_run(name: str) -> dict[str, Any]:
@@ -142,7 +183,8 @@ def create_app(cfg: ServeConfig) -> FastAPI:
     def runs_page(request: Request):
         rows = ctx.store.refresh_runs(runs_root)
         keys = sorted({k for r in rows for k in r["metrics"] if "plane" not in k}, key=_metric_order)[:6]
-        return page(request, "runs.html", rows=rows, metric_keys=keys)
+        found, plain = sweeps.group_runs(runs_root, rows)
+        return page(request, "runs.html", rows=plain, sweeps=found, n_runs=len(rows), metric_keys=keys)
 
     def curve_figures(run: dict[str, Any]) -> dict[str, Any]:
         settings = (run["config"] or {}).get("run") or {}

@@ -228,3 +228,61 @@ def event_figure(view: EventView) -> dict[str, Any]:
                                  "marker": {"color": colours[v], "size": 12, "symbol": "square"},
                                  "name": row.class_names[v], "xaxis": "x", "yaxis": "y"})
     return {"data": data, "layout": layout}
+
+
+_STATE_COLOURS = {"complete": PALETTE[0], "pruned": "#f59e0b", "failed": PALETTE[1], "interrupted": "#92400e"}
+
+
+def _objective_title(objective: dict[str, Any]) -> str:
+    arrow = {"minimize": " (lower is better)", "maximize": " (higher is better)"}
+    return f"{objective['name']}{arrow.get(objective.get('direction'), '')}"
+
+
+def sweep_history_figure(trials: list[dict[str, Any]], objective: dict[str, Any], index: int = 0,
+                         alone: bool = True) -> dict[str, Any]:
+    """One objective's value per trial, coloured by state (a pruned trial at its last reported value), and
+    the best so far among the complete trials (of this objective ``alone`` when there are several)."""
+    traces = []
+    points = [(t["number"], t["values"][index], str(t.get("state")), t.get("name")) for t in trials
+              if isinstance(t.get("values"), list) and len(t["values"]) > index and t["values"][index] is not None]
+    for state in dict.fromkeys(p[2] for p in points):
+        mine = [p for p in points if p[2] == state]
+        traces.append({"type": "scatter", "mode": "markers", "x": [p[0] for p in mine], "y": [p[1] for p in mine],
+                       "text": [p[3] for p in mine], "name": state,
+                       "marker": {"size": 9, "color": _STATE_COLOURS.get(state, "#888")},
+                       "hovertemplate": "%{text}: %{y:.4g}<extra>" + state + "</extra>"})
+    better = min if objective.get("direction") == "minimize" else max
+    best, xs, ys = None, [], []
+    for number, value, state, _ in points:
+        if state == "complete":
+            best = value if best is None else better(best, value)
+        if best is not None:
+            xs.append(number)
+            ys.append(best)
+    if xs:
+        traces.append({"type": "scatter", "mode": "lines", "x": xs, "y": ys,
+                       "name": "best so far" if alone else "best so far (this objective alone)",
+                       "line": {"color": "#555", "shape": "hv"}})
+    numbers = [p[0] for p in points]
+    step = max(1, math.ceil((max(numbers, default=0) - min(numbers, default=0) + 1) / 10))
+    return {"data": traces, "layout": _layout(f"optimisation history: {objective['name']}",
+                                              xaxis=_ax("trial", dtick=step, tick0=0),
+                                              yaxis=_ax(_objective_title(objective)))}
+
+
+def sweep_pareto_figure(trials: list[dict[str, Any]], objectives: list[dict[str, Any]],
+                        front: list[int]) -> dict[str, Any]:
+    """The first two objectives of every complete trial, the Pareto front joined and marked."""
+    done = [t for t in trials if t.get("state") == "complete" and isinstance(t.get("values"), list)
+            and len(t["values"]) >= 2]
+    on = sorted((t for t in done if t["number"] in front), key=lambda t: t["values"][0])
+    off = [t for t in done if t["number"] not in front]
+    traces = [{"type": "scatter", "mode": "markers", "x": [t["values"][0] for t in group],
+               "y": [t["values"][1] for t in group], "text": [t.get("name") for t in group], "name": label,
+               "marker": {"size": 10 if label == "Pareto front" else 8, "color": colour},
+               "line": {"color": colour}, "hovertemplate": "%{text}: %{x:.4g}, %{y:.4g}<extra></extra>"}
+              for group, label, colour in ((off, "dominated", "#9aa4b2"), (on, "Pareto front", PALETTE[1])) if group]
+    if on:
+        traces[-1]["mode"] = "lines+markers"
+    return {"data": traces, "layout": _layout("Pareto front", xaxis=_ax(_objective_title(objectives[0])),
+                                              yaxis=_ax(_objective_title(objectives[1])))}

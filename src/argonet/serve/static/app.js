@@ -40,9 +40,28 @@ const argonet = (() => {
     times();
     const table = document.getElementById("runs");
     const rows = () => Array.from(table.tBodies[0].rows);
+    const trials = name => rows().filter(r => r.dataset.parent === name);   // a sweep's trials follow its row
+    const expanded = r => r.querySelector("button.expand[aria-expanded=true]") !== null;
+    let words = [];
+    const matches = r => { const t = r.textContent.toLowerCase(); return words.every(w => t.includes(w)); };
+    function show() {
+      rows().filter(r => !r.dataset.parent).forEach(r => {
+        const mine = r.dataset.sweep ? trials(r.dataset.sweep) : [];
+        mine.forEach(c => { c.hidden = !(matches(c) && (expanded(r) || words.length)); });
+        r.hidden = !(matches(r) || (words.length && mine.some(c => !c.hidden)));
+      });
+    }
     document.getElementById("filter").addEventListener("input", ev => {
-      const words = ev.target.value.toLowerCase().split(/\s+/).filter(Boolean);
-      rows().forEach(r => { const t = r.textContent.toLowerCase(); r.hidden = !words.every(w => t.includes(w)); });
+      words = ev.target.value.toLowerCase().split(/\s+/).filter(Boolean);
+      show();
+    });
+    table.addEventListener("click", ev => {
+      const button = ev.target.closest("button.expand");
+      if (!button) return;
+      const open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      button.textContent = open ? "▾" : "▸";
+      show();
     });
     Array.from(table.tHead.rows[0].cells).forEach((th, col) => {
       if (th.dataset.type === "none") return;
@@ -52,7 +71,7 @@ const argonet = (() => {
         table.querySelectorAll("th").forEach(h => delete h.dataset.dir);
         th.dataset.dir = up ? "up" : "down";
         const value = r => { const c = r.cells[col]; return c.dataset.value !== undefined ? c.dataset.value : c.textContent.trim(); };
-        const sorted = rows().sort((a, b) => {
+        const sorted = rows().filter(r => !r.dataset.parent).sort((a, b) => {
           const x = value(a), y = value(b);
           if (th.dataset.type === "num") {
             const fx = x === "" ? -Infinity : parseFloat(x), fy = y === "" ? -Infinity : parseFloat(y);
@@ -60,7 +79,8 @@ const argonet = (() => {
           }
           return up ? x.localeCompare(y) : y.localeCompare(x);
         });
-        sorted.forEach(r => table.tBodies[0].appendChild(r));
+        sorted.forEach(r => [r, ...(r.dataset.sweep ? trials(r.dataset.sweep) : [])]
+          .forEach(x => table.tBodies[0].appendChild(x)));
       });
     });
     const form = document.getElementById("compare-form"), button = document.getElementById("compare-button");
