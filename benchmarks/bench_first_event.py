@@ -1,7 +1,7 @@
 """First use: seconds from ``argonet simulate`` starting to its first written event, and to the end of
 the README quickstart (200 events), with numba's cache empty (a fresh install) and then warm.
 
-    python benchmarks/bench_first_event.py [--events 200] [--runs 1]
+    python benchmarks/bench_first_event.py [--events 200] [--runs 1] [--pieces]
 
 Each run is a fresh Python process with NUMBA_CACHE_DIR set to a new empty folder (cold) or to
 the folder the cold run filled (warm). Wall seconds count from just before the process starts;
@@ -47,6 +47,29 @@ sys.exit(rc)
 """
 
 
+PIECE = r"""
+import sys, time
+from argonet.cli.config import compose
+from argonet.conf.sim import SimulateConfig
+from argonet.sim.detector import get_detector
+from argonet.sim.kernels import compile_piece
+cfg = compose("simulate", SimulateConfig, [])
+detector = get_detector(cfg.detector)
+start = time.process_time()
+compile_piece(sys.argv[1], cfg, detector)
+print(f"@@piece {time.process_time() - start:.3f}")
+"""
+
+
+def piece_cpu_s(name: str, cache_dir: str) -> float:
+    """CPU seconds to compile one piece of argonet.sim.kernels in a fresh process (imports excluded)."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", PIECE, name], env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"piece {name} failed:\n{proc.stderr[-2000:]}")
+    return float(re.search(r"@@piece ([\d.]+)", proc.stdout).group(1))
+
+
 def cpu_model() -> str:
     """CPU model name, core count and the vector extensions that matter for numba."""
     name, flags = platform.processor() or "unknown", set()
@@ -81,6 +104,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200, help="events in the quickstart (README: 200)")
     parser.add_argument("--runs", type=int, default=1, help="cold/warm pairs to run")
+    parser.add_argument("--pieces", action="store_true",
+                        help="also: CPU seconds of each piece that argonet.sim.kernels compiles in parallel, "
+                             "each alone with a cold cache (what bounds the first event on idle cores)")
     args = parser.parse_args()
     cpu = cpu_model()
     print(f"CPU: {cpu}\npython {platform.python_version()}, argonet from {os.environ.get('PYTHONPATH', '(installed)')}")
@@ -95,10 +121,18 @@ def main() -> None:
                       f"  (load average before {r['load_average_before']})")
                 for note in r["messages"]:
                     print(f"    printed: {note}")
+    pieces = {}
+    if args.pieces:
+        from argonet.sim.kernels import TRANSPORT_PIECES
+        for name in (*TRANSPORT_PIECES, "response"):
+            with tempfile.TemporaryDirectory() as cache:
+                pieces[name] = piece_cpu_s(name, cache)
+            print(f"piece {name:<10} {pieces[name]:6.1f} s CPU to compile alone (cold cache)")
     summary = {kind: {key: min(r[key] for r in rs) for key in rs[0] if key.endswith("_s")}
                for kind, rs in results.items()}
     print(json.dumps({"benchmark": "first_event", "cpu": cpu, "events": args.events, "runs": args.runs,
-                      "best": summary, "all": results}))
+                      "best": summary, "pieces_cpu_s": pieces,
+                      "all": results}))
 
 
 if __name__ == "__main__":

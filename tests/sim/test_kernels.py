@@ -27,6 +27,7 @@ def test_pieces_are_declared_with_the_types_the_transport_loop_passes():
     simulate_event(_small_config(), 0)                  # the loop's own types (compiled or from the cache)
     loop = kernels._run
     numba.njit(loop.py_func).compile(loop.signatures[0])  # typing the loop again asks each piece for its types
+    assert loop.signatures == [kernels.LOOP_TYPES]        # what kernels_cached looks for in the cache
     for name, (kernel, signature) in kernels.TRANSPORT_PIECES.items():
         assert [tuple(s) for s in kernel.signatures] == [signature], name
 
@@ -39,7 +40,7 @@ def test_a_first_run_says_it_compiles_and_a_warm_run_says_nothing(monkeypatch):
     monkeypatch.setattr(kernels, "_parallel_helps", lambda: False)
     kernels.prepare_kernels(cfg, detector, 1, echo=said.append)
     assert len(said) == 2
-    assert said[0].startswith("compiling the simulation kernels (first run only")
+    assert said[0].startswith("compiling the simulation kernels with numba (first run only")
     assert said[1].startswith("compiled in ")
     monkeypatch.setattr(kernels, "kernels_cached", lambda: True)
     said.clear()
@@ -47,13 +48,20 @@ def test_a_first_run_says_it_compiles_and_a_warm_run_says_nothing(monkeypatch):
     assert said == []
 
 
-def test_an_empty_cache_is_seen_as_a_first_run(tmp_path):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+def _cached_in_a_fresh_process(**env_changes: str) -> bool:
+    """kernels_cached() as a new process sees it (nothing compiled in it yet)."""
+    env = dict(os.environ, **env_changes)
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[2] / "src"), env.get("PYTHONPATH", "")])
     code = "from argonet.sim.kernels import kernels_cached; print(kernels_cached())"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    return {"True": True, "False": False}[result.stdout.strip()]
+
+
+def test_an_empty_cache_is_a_first_run_and_a_filled_one_is_not(tmp_path):
+    assert _cached_in_a_fresh_process(NUMBA_CACHE_DIR=str(tmp_path)) is False
+    simulate_event(_small_config(), 0)                  # fills (or has filled) this process's cache
+    assert _cached_in_a_fresh_process() is True
 
 
 def test_the_response_piece_puts_charge_on_every_plane():

@@ -39,16 +39,20 @@ _STATE, _VECTOR, _TABLE = types.uint64[::1], types.float64[::1], types.float64[:
 #: track id, step state, deposits, n deposits, stack, n stack | fate, products).
 _STEPPER_TYPES = (_STATE, _VECTOR, _VECTOR, _VECTOR, types.int64, _VECTOR, _TABLE, types.int64, _TABLE, types.int64)
 _PRODUCTS_TYPES = (_STATE, _VECTOR, _VECTOR, _VECTOR, types.int64, _TABLE)
+#: ... and of the loop itself as transport.transport calls it (state, tables, params, stack, n, first id).
+LOOP_TYPES = (_STATE, _VECTOR, _VECTOR, _TABLE, types.int64, types.int64)
 TRANSPORT_PIECES = {"stepping": (track_charged, _STEPPER_TYPES), "showers": (track_photon, _STEPPER_TYPES),
                     "products": (products, _PRODUCTS_TYPES)}
 
 
 def kernels_cached() -> bool:
-    """True when this process or numba's cache already has the transport loop (not a first run)."""
+    """True when this process or numba's cache already has the transport loop for this CPU and source."""
     if _run.signatures:
         return True
-    cache_file = getattr(_run._cache, "_cache_file", None)     # absent when caching is off
-    return bool(cache_file is not None and cache_file._load_index())
+    cache = _run._cache
+    if not _caching():
+        return False
+    return cache._index_key(LOOP_TYPES, _run.targetctx.codegen()) in cache._cache_file._load_index()
 
 
 def _caching() -> bool:
@@ -111,7 +115,8 @@ def prepare_kernels(cfg: SimulateConfig, detector: Detector, first_index: int,
     """Compile what simulating ``cfg`` runs, saying so, unless numba's cache already has it."""
     if kernels_cached():
         return
-    echo("compiling the simulation kernels (first run only; 10-60 s depending on the machine)...")
+    echo("compiling the simulation kernels with numba (first run only: about 20 s of CPU, longer on a busy "
+         "machine)...")
     start = time.perf_counter()
     if _parallel_helps():
         _compile_in_parallel(cfg, detector)     # fork: no imports to repeat; torch's threads do not survive it
