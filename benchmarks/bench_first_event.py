@@ -49,7 +49,7 @@ sys.exit(rc)
 
 PIECE = r"""
 import sys, time
-from argonet.cli.config import compose
+from argonet.conf.compose import compose
 from argonet.conf.sim import SimulateConfig
 from argonet.sim.detector import get_detector
 from argonet.sim.kernels import compile_piece
