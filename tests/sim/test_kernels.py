@@ -74,3 +74,11 @@ def test_the_response_piece_puts_charge_on_every_plane():
     charge, _, _ = kernels.detector_response(cfg, deposits, detector, event_rng(0, 0), detector.center_cm, 0.0)
     assert len(charge) == len(detector.planes)
     assert all(len(plane.index) > 0 for plane in charge)
+
+
+def test_forked_compilers_finish_cleanly():
+    """Each forked piece exits 0 (with a warm cache it only loads its kernels; a failure would
+    leave the work to the simulating process and cost the time the workers were meant to save)."""
+    cfg = _small_config()
+    simulate_event(cfg, 0)
+    assert kernels.compile_in_parallel(cfg, get_detector(cfg.detector)) == [0, 0, 0, 0]

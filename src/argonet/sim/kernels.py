@@ -99,8 +99,8 @@ def _parallel_helps() -> bool:
             and idle_cores() >= 1 + len(TRANSPORT_PIECES))
 
 
-def _compile_in_parallel(cfg: SimulateConfig, detector: Detector) -> None:
-    """Compile the pieces in forked processes, all at once, and wait for them."""
+def compile_in_parallel(cfg: SimulateConfig, detector: Detector) -> list[int]:
+    """Compile the pieces in forked processes, all at once, and wait for them; their exit codes."""
     context = multiprocessing.get_context("fork")
     jobs = [context.Process(target=_worker, args=(name, cfg, detector), daemon=True)
             for name in (*TRANSPORT_PIECES, "response")]
@@ -108,6 +108,7 @@ def _compile_in_parallel(cfg: SimulateConfig, detector: Detector) -> None:
         job.start()
     for job in jobs:
         job.join()
+    return [job.exitcode for job in jobs]
 
 
 def prepare_kernels(cfg: SimulateConfig, detector: Detector, first_index: int,
@@ -119,7 +120,7 @@ def prepare_kernels(cfg: SimulateConfig, detector: Detector, first_index: int,
          "machine)...")
     start = time.perf_counter()
     if _parallel_helps():
-        _compile_in_parallel(cfg, detector)     # fork: no imports to repeat; torch's threads do not survive it
+        compile_in_parallel(cfg, detector)      # fork: no imports to repeat; torch's threads do not survive it
     simulate_event(cfg, first_index, detector)  # the transport loop, and anything a piece did not leave
     where = f"; cached in {_run._cache._cache_path}" if _caching() else ""
     echo(f"compiled in {time.perf_counter() - start:.0f} s{where}")
