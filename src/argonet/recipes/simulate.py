@@ -14,6 +14,7 @@ from argonet.io import Larcv3Writer
 from argonet.io.outputs import check_writable, output_path
 from argonet.recipes.simulate_jets import simulate_jets
 from argonet.sim.detector import get_detector
+from argonet.sim.kernels import prepare_kernels
 from argonet.sim.pipeline import shard_indices, simulate_event
 
 
@@ -27,6 +28,8 @@ def simulate(cfg: SimulateConfig) -> Path:
     config_text = to_yaml(cfg)
     print(f"argonet {__version__} simulate\n{config_text}", flush=True)
     indices = shard_indices(cfg)
+    if len(indices):
+        prepare_kernels(cfg, detector, indices[0])      # first run: compile before the progress bar
     start = time.perf_counter()
     attrs = {"argonet_version": __version__, "argonet_config": config_text, "argonet_command": "simulate"}
     with Larcv3Writer(path, overwrite=cfg.overwrite, attrs=attrs) as writer:

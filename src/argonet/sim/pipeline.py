@@ -51,15 +51,18 @@ def simulate_event(cfg: SimulateConfig, index: int, detector: Detector | None = 
     centre = _image_centre(truth, deposits, detector)
     if cfg.generator.ar39_Bq_per_kg:      # radiological blips, labelled background
         deposits = Deposits.concat([deposits, ar39_deposits(detector, cfg.generator.ar39_Bq_per_kg, rng)])
-    if cfg.image.mode == "cvn":
-        charge, semantic, kind = cvn_maps(deposits, detector, cfg.response, rng, centre,
-                                          recombination=cfg.physics.recombination)
-    else:
-        charge, semantic, kind = respond(deposits, detector, cfg.response, cfg.image, rng,
-                                         vertex_cm=centre, vertex_t_ns=truth.vertex_t_ns,
-                                         recombination=cfg.physics.recombination)
+    charge, semantic, kind = detector_response(cfg, deposits, detector, rng, centre, truth.vertex_t_ns)
     return Event(charge=charge, semantic=semantic, kind=kind, particles=particles, truth=truth,
                  run=cfg.seed, subrun=0, event=index)
+
+
+def detector_response(cfg: SimulateConfig, deposits: Deposits, detector: Detector, rng: np.random.Generator,
+                      centre_cm: tuple[float, float, float], vertex_t_ns: float):
+    """(charge, semantic, kind) per plane as ``cfg.image`` asks: plane images or DUNE CVN maps."""
+    if cfg.image.mode == "cvn":
+        return cvn_maps(deposits, detector, cfg.response, rng, centre_cm, recombination=cfg.physics.recombination)
+    return respond(deposits, detector, cfg.response, cfg.image, rng, vertex_cm=centre_cm, vertex_t_ns=vertex_t_ns,
+                   recombination=cfg.physics.recombination)
 
 
 def _image_centre(truth: Truth, deposits: Deposits, detector: Detector) -> tuple[float, float, float]:
