@@ -177,3 +177,51 @@ def test_transfer_reuses_a_baseline_checkpoint(transfer, trained, sample, tmp_pa
     assert main([*args, f"baseline_checkpoint={trained / 'best.pt'}"]) == 2      # a 4-class checkpoint
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "baseline_checkpoint:" in err and "not the baseline_classes ['CCQE', 'CCRES']" in err
+
+
+def _train_one_step(sample: Path, out: Path, seed: int, *extra: str) -> dict:
+    """The weights after one optimiser step of a smallcnn run with ``run.seed=seed``."""
+    with one_torch_thread():
+        assert main(["train", "task=classify", "model.name=smallcnn", f"data.file={sample}", "run.max_steps=1",
+                     f"run.seed={seed}", f"run.output_dir={out}", *QUIET, *extra]) == 0
+    return torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=True)["model"]
+
+
+def test_train_initial_weights_follow_run_seed(sample, tmp_path):
+    runs = []
+    for i, seed in enumerate((0, 0, 1)):
+        torch.manual_seed(1000 + i)          # a different global random state before each run
+        runs.append(_train_one_step(sample, tmp_path / str(i), seed))
+    assert all(torch.equal(runs[0][k], runs[1][k]) for k in runs[0])
+    assert not all(torch.equal(runs[0][k], runs[2][k]) for k in runs[0])
+
+
+def test_transfer_new_head_follows_run_seed(transfer):
+    from argonet.conf.train import ModelConfig
+    from argonet.train.model_setup import build_model
+    from argonet.train.runtime import seed_everything
+
+    seed_everything(0)                       # the transfer fixture's run.seed
+    cfg = ModelConfig(name="smallcnn", checkpoint=str(transfer.checkpoints["baseline"]), replace_head=True)
+    model, _ = build_model(cfg, num_classes=len(CLASSES), in_chans=3)
+    head = model.classifier_name
+    for key, value in model.get_classifier().state_dict().items():
+        assert torch.equal(value, transfer.initial_head[f"{head}.{key}"]), key
+
+
+def test_train_refuses_a_folder_holding_a_run_unless_overwrite(sample, tmp_path, capsys):
+    out = tmp_path / "run"
+    first = _train_one_step(sample, out, 0)
+    (out / "marker.txt").write_text("kept")
+    capsys.readouterr()
+    assert main(["train", "model.name=smallcnn", f"data.file={sample}", f"run.output_dir={out}", *QUIET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "already holds a training run" in err and "overwrite=true" in err
+    assert all(torch.equal(v, first[k]) for k, v in _load_model(out).items())    # untouched
+    second = _train_one_step(sample, out, 1, "overwrite=true")
+    assert not all(torch.equal(second[k], first[k]) for k in first)
+    assert (out / "marker.txt").read_text() == "kept"                            # only the run's own files go
+
+
+def _load_model(out: Path) -> dict:
+    return torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=True)["model"]

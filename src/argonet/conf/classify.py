@@ -39,6 +39,7 @@ class TrainCommandConfig:
     run: RunConfig = field(default_factory=RunConfig)
     uresnet: UResNetConfig = field(default_factory=UResNetConfig)
     loss: LossConfig = field(default_factory=LossConfig)
+    overwrite: bool = False               # replace a run already in run.output_dir (else refused; see run.resume)
 
     def __post_init__(self) -> None:
         _check(self.task in TASKS, "task", f"unknown task {self.task!r}", TASKS)

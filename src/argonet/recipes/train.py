@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, replace
+from pathlib import Path
+import shutil
 from typing import Any
 
 from torch.utils.data import DataLoader
@@ -25,14 +27,14 @@ from argonet.conf.segment import UNET_MODELS, segment_dataset
 from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, SegmentationDataset
 from argonet.data.energy import EnergyDataset
 from argonet.data.loader import build_dataset, build_loaders
-from argonet.errors import DataError
+from argonet.errors import ConfigError, DataError
 from argonet.tasks.classify import ClassifyTask
 from argonet.tasks.regress import RegressTask
 from argonet.tasks.segment import SegmentTask
+from argonet.train.checkpoint import BEST, LAST
 from argonet.train.distributed import env_info
 from argonet.train.engine import EpochCallback, FitResult, fit
 from argonet.train.model_setup import build_model
-from argonet.train.runtime import seed_everything
 
 
 def classification_dataset(data: DataConfig) -> ClassificationDataset:
@@ -62,21 +64,40 @@ def loaders(dataset: PlaneImageDataset, data: DataConfig, batch_size: int) -> di
     return found
 
 
+#: what a training run writes into its folder (removed by ``overwrite=true``)
+RUN_FILES = (LAST, BEST, "train.log", "training_curves.png", "tensorboard")
+
+
+def claim_run_folder(out: Path, resume: bool, overwrite: bool) -> None:
+    """Refuse a folder that already holds a run (ConfigError) unless it is resumed or ``overwrite`` replaces it."""
+    if resume or not any((out / name).exists() for name in (LAST, BEST)):
+        return
+    if not overwrite:
+        raise ConfigError("run.output_dir", f"{out} already holds a training run ({LAST}); pass overwrite=true "
+                          "to replace it or run.resume=true to continue it")
+    for name in RUN_FILES:
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
 def train(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallback] = ()) -> FitResult:
     """Build dataset, loaders, model and task for ``cfg.task``, train, and return how the run ended;
     ``callbacks`` are the engine's per-epoch callbacks (e.g. a sweep's pruning)."""
     print(f"argonet {__version__} train\n{to_yaml(cfg)}", flush=True)
+    claim_run_folder(Path(cfg.run.output_dir), cfg.run.resume, cfg.overwrite)
     if cfg.task == "segment":
         return _train_segmentation(cfg, callbacks)
     if cfg.task == "regress":                    # kinetic energy of single particles (ln E)
         dataset = EnergyDataset.from_config(cfg.data)
-        seed_everything(cfg.run.seed)
-        model, report = build_model(cfg.model, num_classes=1, in_chans=dataset.in_channels)
+        model, report = build_model(cfg.model, num_classes=1, in_chans=dataset.in_channels, seed=cfg.run.seed)
         return _fit(cfg, dataset, model, report, RegressTask(), input_spec(dataset, cfg.data), callbacks)
     dataset = classification_dataset(cfg.data)
     print(f"classes {dataset.class_counts()}; {dataset.in_channels} planes of {tuple(dataset.image_shape)}")
-    seed_everything(cfg.run.seed)                # the same initial weights for the same seed
-    model, report = build_model(cfg.model, num_classes=len(dataset.class_names), in_chans=dataset.in_channels)
+    model, report = build_model(cfg.model, num_classes=len(dataset.class_names), in_chans=dataset.in_channels,
+                                seed=cfg.run.seed)         # the same initial weights for the same seed
     return _fit(cfg, dataset, model, report, ClassifyTask(dataset.class_names), input_spec(dataset, cfg.data),
                 callbacks)
 
@@ -106,9 +127,8 @@ def _train_segmentation(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallba
     print(f"segmentation into {list(dataset.class_names)}; {dataset.in_channels} planes of "
           f"{tuple(dataset.image_shape)} (down-sampled by {list(dataset.factors)})")
     shape = asdict(cfg.uresnet) if cfg.model.name in UNET_MODELS else None
-    seed_everything(cfg.run.seed)                # the same initial weights for the same seed
     model, report = build_model(cfg.model, num_classes=len(dataset.class_names), in_chans=dataset.in_channels,
-                                options=shape)
+                                options=shape, seed=cfg.run.seed)     # the same initial weights for the same seed
     if hasattr(model, "check_image_shape"):
         model.check_image_shape(dataset.image_shape, "the data's image (after data.downsample and data.crop)")
     task = SegmentTask(dataset.class_names, balance=cfg.loss.balance, focal_gamma=cfg.loss.focal_gamma)

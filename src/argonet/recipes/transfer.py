@@ -117,7 +117,7 @@ def _baseline(s: _Stages) -> Path:
         print(f"baseline: starting from pretrained weights {cfg.model.weights}")
     else:
         print("baseline: no model.weights given, training from scratch (random initialisation)")
-    model, report = build_model(cfg.model, num_classes=n, in_chans=s.dataset.in_channels)
+    model, report = build_model(cfg.model, num_classes=n, in_chans=s.dataset.in_channels, seed=cfg.run.seed)
     for line in report[1:]:      # the first (how the model was initialised) is logged by the engine
         print(line)
     own = {k: v[s.dataset.targets[v] < n] for k, v in s.splits.items() if k != "test"}
@@ -130,7 +130,8 @@ def _head(s: _Stages, baseline: Path) -> tuple[nn.Module, dict[str, Tensor], Pat
     """Head stage: the baseline with a new head, backbone frozen, head trained on features cached once."""
     cfg = s.cfg
     model_cfg = ModelConfig(name=cfg.model.name, checkpoint=str(baseline), replace_head=True)
-    model, report = build_model(model_cfg, num_classes=len(cfg.classes), in_chans=s.dataset.in_channels)
+    model, report = build_model(model_cfg, num_classes=len(cfg.classes), in_chans=s.dataset.in_channels,
+                                seed=cfg.run.seed)       # the new head's initial weights follow run.seed
     head = model.classifier_name
     freeze(model, [r".*"], unfreeze=[rf"^{head}\."])
     print("\n".join(report[1:]) + f"\nhead: backbone frozen, new {len(cfg.classes)}-class head {cfg.classes}")

@@ -14,6 +14,7 @@ from argonet.errors import ConfigError
 from argonet.models.freezing import freeze
 from argonet.models.registry import get_model
 from argonet.train.checkpoint import load_model_weights
+from argonet.train.runtime import seed_everything
 
 
 def _width(configured: int | None, from_data: int | None, field: str, what: str) -> int | None:
@@ -25,15 +26,18 @@ def _width(configured: int | None, from_data: int | None, field: str, what: str)
 
 
 def build_model(cfg: ModelConfig, *, num_classes: int | None = None, in_chans: int | None = None,
-                options: dict | None = None) -> tuple[nn.Module, list[str]]:
+                options: dict | None = None, seed: int | None = None) -> tuple[nn.Module, list[str]]:
     """The configured model and a report; ``num_classes``/``in_chans`` come from the dataset's metadata,
-    ``options`` are builder arguments a task sets itself (the UResNet's shape), beside ``cfg.options``."""
+    ``options`` are builder arguments a task sets itself (the UResNet's shape), beside ``cfg.options``;
+    ``seed`` seeds every generator first, so that the initial weights follow it."""
     classes = _width(cfg.num_classes, num_classes, "model.num_classes", "classes")
     chans = _width(cfg.in_chans, in_chans, "model.in_chans", "input planes")
     if classes is None:
         raise ConfigError("model.num_classes", "unknown: set it, or build the model from a dataset with class names")
     for key in set(cfg.options) & set(options or {}):
         raise ConfigError(f"model.options.{key}", f"is set by the task's own section for {cfg.name}; set it there")
+    if seed is not None:
+        seed_everything(seed)
     try:
         model = get_model(cfg.name, num_classes=classes, in_chans=chans, weights=cfg.weights,
                           **{**cfg.options, **(options or {})})
