@@ -61,3 +61,7 @@ def nearest(name: str, names: Iterable[str]) -> str:
     names = list(names)
     near = difflib.get_close_matches(name, names, n=1)
     return f"did you mean {near[0]!r}?" if near else f"valid: {', '.join(names)}"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (sent by ``timeout``, ``kill`` and batch systems) raised like Ctrl-C, so that outputs are cleaned up."""

@@ -7,10 +7,12 @@ argonet's own errors print as one line and exit with status 2.
 from __future__ import annotations
 
 from importlib import import_module
+import signal
 import sys
+import threading
 
 from argonet import __version__
-from argonet.errors import ArgonetError
+from argonet.errors import ArgonetError, Terminated
 
 #: command → (module, config class path, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -70,6 +72,11 @@ def _load(path: str):
     return getattr(import_module(module), attr)
 
 
+def _terminate(signum, frame) -> None:
+    """SIGTERM handler: raise where the program is, like Ctrl-C, so that temporaries are removed."""
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -85,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"argonet: error: unknown command {command!r} ({nearest(command, COMMANDS)})", file=sys.stderr)
         return 2
     module_name, schema_path, _ = COMMANDS[command]
+    main_thread = threading.current_thread() is threading.main_thread()    # signals reach the main thread only
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         from argonet.conf.compose import compose, to_yaml
         module = import_module(module_name)
@@ -104,11 +113,15 @@ def main(argv: list[str] | None = None) -> int:
         where = f": {err.filename}" if err.filename else ""
         print(f"argonet {command}: error: {err.strerror or err}{where}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         kept = ("no partial output was kept" if command in ATOMIC_COMMANDS
                 else "checkpoints written so far are kept; continue with run.resume=true")
-        print(f"argonet {command}: interrupted; {kept}", file=sys.stderr)
-        return 130
+        how = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
+        print(f"argonet {command}: {how}; {kept}", file=sys.stderr)
+        return 143 if isinstance(err, Terminated) else 130
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -312,21 +312,16 @@ def write_jet_images(path: str | os.PathLike, images: np.ndarray, labels: np.nda
             raise FormatError("is a name of the layout itself", product=name, **where)
         if other.shape != images.shape:
             raise FormatError(f"shape {other.shape} differs from the images' {images.shape}", product=name, **where)
-    out = AtomicPath(path, overwrite)
-    try:
-        with h5py.File(out.tmp, "w") as h5:
-            # small chunks (training reads jets at random); an empty file has nothing to chunk
-            storage = (dict(chunks=(min(len(images), 16), *images.shape[1:]), compression="gzip", compression_opts=1)
-                       if len(images) else {})
-            for name, data in {"images": images, **extra}.items():
-                h5.create_dataset(name, data=data, **storage)
-            h5.create_dataset("labels", data=labels)
-            if table is not None:
-                h5.create_dataset("features", data=table)
-            h5.attrs["class_names"] = json.dumps(class_names)
-            for key, value in (attrs or {}).items():
-                h5.attrs[str(key)] = value if isinstance(value, (str, int, float, np.generic)) else json.dumps(value)
-        return out.commit()
-    except BaseException:
-        out.discard()
-        raise
+    with AtomicPath(path, overwrite) as out, h5py.File(out.tmp, "w") as h5:
+        # small chunks (training reads jets at random); an empty file has nothing to chunk
+        storage = (dict(chunks=(min(len(images), 16), *images.shape[1:]), compression="gzip", compression_opts=1)
+                   if len(images) else {})
+        for name, data in {"images": images, **extra}.items():
+            h5.create_dataset(name, data=data, **storage)
+        h5.create_dataset("labels", data=labels)
+        if table is not None:
+            h5.create_dataset("features", data=table)
+        h5.attrs["class_names"] = json.dumps(class_names)
+        for key, value in (attrs or {}).items():
+            h5.attrs[str(key)] = value if isinstance(value, (str, int, float, np.generic)) else json.dumps(value)
+    return out.path

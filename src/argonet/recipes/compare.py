@@ -143,8 +143,7 @@ def compare(cfg: CompareConfig) -> dict[str, Any]:
         return run_compare_larcv3(cfg)
     real_folder, sim = cfg.require_inputs()
     sim_paths = _sim_paths(sim)
-    out = AtomicFolder(cfg.output_dir, overwrite=cfg.overwrite)     # refuses an existing folder before any work
-    try:
+    with AtomicFolder(cfg.output_dir, overwrite=cfg.overwrite) as out:    # refuses an existing folder before any work
         real, real_examples = read_real(real_folder, cfg.max_events)
         simulated, sim_examples = read_sim(sim_paths, cfg.charge, cfg.max_events)
         if not set(real) & set(simulated):
@@ -155,10 +154,6 @@ def compare(cfg: CompareConfig) -> dict[str, Any]:
                                      "max_events": cfg.max_events}})
         names = write_report(out.tmp, report, real, simulated,
                              (real_examples, sim_examples) if cfg.examples else None)
-        out.commit()
-    except BaseException:
-        out.discard()
-        raise
     print(markdown_table(report))
     print(f"wrote {', '.join(names)} to {cfg.output_dir}")
     return report

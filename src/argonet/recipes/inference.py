@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import replace
 import json
 from pathlib import Path
-import tempfile
 import time
 from typing import Any
 
@@ -35,6 +34,7 @@ from argonet.errors import ConfigError
 from argonet.eval.segmentation import summarise
 from argonet.data.transforms import prediction_images
 from argonet.io import AtomicPath, Larcv3File, Larcv3Writer
+from argonet.io.atomic import scratch_folder
 from argonet.io.larcv3_copy import copy_with_products
 from argonet.models.checkpoint import CheckpointMismatch
 from argonet.recipes.exported import exported_runner, read_model_file
@@ -60,13 +60,9 @@ def load_segmenter(state: dict[str, Any], path: str, in_chans: int) -> nn.Module
 
 def _write_json(report: dict[str, Any], path: Path, overwrite: bool) -> Path:
     """The report as JSON under a temporary name, then renamed."""
-    out = AtomicPath(path, overwrite)
-    try:
+    with AtomicPath(path, overwrite) as out:
         out.tmp.write_text(json.dumps(report, indent=1, allow_nan=False))
-        return out.commit()
-    except BaseException:
-        out.discard()
-        raise
+    return out.path
 
 
 def _paths(cfg: InferenceConfig, source: Path) -> tuple[Path, Path]:
@@ -76,6 +72,10 @@ def _paths(cfg: InferenceConfig, source: Path) -> tuple[Path, Path]:
     if output.resolve() == source.resolve():
         raise ConfigError("output", f"must differ from the input file {source}")
     for field, path in (("output", output), ("metrics", metrics)):
+        if not path.parent.is_dir():
+            raise ConfigError(field, f"the folder of {path} does not exist; create it or name another")
+        if path.is_dir():
+            raise ConfigError(field, f"{path} is a folder; name a file")
         if path.exists() and not cfg.overwrite:
             raise ConfigError(field, f"{path} already exists; pass overwrite=true to replace it")
     return output, metrics
@@ -117,7 +117,7 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
                               f"got {len(cfg.logit_offsets)}")
         offsets = torch.tensor(cfg.logit_offsets, dtype=torch.float32)
     counts, start = [], time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.") as tmp, \
+    with scratch_folder(output) as tmp, \
             Larcv3File(source) as f, Larcv3Writer(Path(tmp) / "predictions.h5") as writer:
         event_ids = f.event_ids
         for batch in tqdm(loader, total=len(loader), desc="inference", unit="batch", disable=not cfg.progress):

@@ -232,8 +232,7 @@ def _three_flavour_tables(results: dict[str, dict]) -> list[str]:
 def write_report(s: _Study, results: dict[str, dict], extra: dict[str, dict], checkpoints: dict[str, Path],
                  reference: dict[str, np.ndarray] | None) -> Path:
     """``report/`` with report.md, report.json and report.png, written complete or not at all."""
-    folder = AtomicFolder(s.out / "report", overwrite=True)
-    try:
+    with AtomicFolder(s.out / "report", overwrite=True) as folder:
         curves = {MODELS[k]: (np.array(results[k]["roc"][NUE]["signal_efficiency"]),
                               np.array(results[k]["roc"][NUE]["background_efficiency"])) for k in MODELS}
         aucs = {MODELS[k]: results[k]["auc"][NUE] for k in MODELS}
@@ -274,10 +273,6 @@ def write_report(s: _Study, results: dict[str, dict], extra: dict[str, dict], ch
                    "official_cvn": {**OFFICIAL_CVN, "nue_auc_from_scores": ref_auc},
                    "results": results, **extra}
         (folder.tmp / "report.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
-        folder.commit()
-    except BaseException:
-        folder.discard()
-        raise
     print(f"\n{table}\nwrote {s.out / 'report'}/report.md, report.json, report.png")
     return s.out / "report"
 

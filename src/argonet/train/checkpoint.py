@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from argonet.errors import ConfigError
+from argonet.io.atomic import AtomicPath
 from argonet.models.checkpoint import build_from_state
 from argonet.models.freezing import check_compatible, load_state
 
@@ -40,16 +41,10 @@ def atomic_save(obj: Any, path: str | os.PathLike) -> Path:
     """``torch.save`` to a temporary file beside ``path``, then rename: a crash never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with AtomicPath(path, overwrite=True) as out, open(out.tmp, "wb") as f:
+        torch.save(obj, f)
+        f.flush()
+        os.fsync(f.fileno())
     return path
 
 

@@ -6,6 +6,7 @@ import math
 import os
 from pathlib import Path
 
+from argonet.io.atomic import AtomicPath
 from argonet.viz.training import training_curves_png
 
 CURVES_PNG = "training_curves.png"
@@ -38,11 +39,6 @@ def write_training_curves(history: list[dict], folder: str | os.PathLike, title:
     """Draw the run's loss and validation metrics per epoch into ``folder/training_curves.png``, atomically."""
     path = Path(folder) / CURVES_PNG
     png = training_curves_png(*curve_series(history), title=title)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        tmp.write_bytes(png)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with AtomicPath(path, overwrite=True) as out:
+        out.tmp.write_bytes(png)
     return path
