@@ -108,3 +108,10 @@ def test_bad_config_is_one_line(tmp_path, capsys, args):
     err = capsys.readouterr().err
     assert err.startswith("argonet simulate: error:") and err.count("\n") == 1
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_a_folder_as_output_is_named_as_a_folder(tmp_path, capsys):
+    assert main(["simulate", *SMALL, f"output={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"output: {tmp_path} is a folder; name a file in it" in err
+    assert "overwrite" not in err

@@ -55,3 +55,14 @@ def test_unknown_detector_lists_presets():
 def test_shard_without_events_is_refused():
     with pytest.raises(ConfigError, match="^shard: .*no events"):
         compose("simulate", SimulateConfig, ["n_events=1", "shard=2/3"])
+
+
+def test_a_misspelled_key_gets_the_nearest_one():
+    from argonet.conf.classify import TrainCommandConfig
+
+    with pytest.raises(ConfigError, match=r"^n_event: unknown configuration key \(did you mean n_events\?\)$"):
+        compose("simulate", SimulateConfig, ["n_event=5"])
+    with pytest.raises(ConfigError, match=r"^run.batchsize: .*\(did you mean run.batch_size\?\)$"):
+        compose("train", TrainCommandConfig, ["run.batchsize=5"])
+    with pytest.raises(ConfigError, match=r"^zzz: unknown configuration key$"):
+        compose("simulate", SimulateConfig, ["zzz=5"])

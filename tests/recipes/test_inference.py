@@ -152,3 +152,25 @@ def test_logit_offsets_move_the_decision(checkpoint, sample_path, tmp_path, caps
     assert not (tmp_path / "bad.h5").exists()
     assert main([*base, f"output={tmp_path / 'bad.h5'}", "logit_offsets=[0,1,nan]"]) == 2
     assert "logit_offsets: must be finite numbers" in capsys.readouterr().err
+
+
+def test_inference_names_a_missing_output_folder_before_any_work(checkpoint, sample_path, tmp_path, capsys):
+    missing = tmp_path / "missing" / "pred.h5"
+    assert main(["inference", f"checkpoint={checkpoint}", f"data.file={sample_path}", "device=cpu",
+                 "progress=false", f"output={missing}"]) == 2
+    captured = capsys.readouterr()
+    assert f"output: folder {missing.parent} of {missing} does not exist" in captured.err
+    assert "events:" not in captured.out and list(tmp_path.iterdir()) == []     # failed before predicting
+
+
+def test_inference_on_a_folder_format_says_it_reads_larcv3(checkpoint, tmp_path, capsys):
+    assert main(["inference", f"checkpoint={checkpoint}", "data.format=cvn", f"data.file={tmp_path}"]) == 2
+    err = capsys.readouterr().err
+    assert "data.format: inference reads and writes larcv3 files, not format 'cvn'" in err and "no such" not in err
+
+
+def test_evaluate_names_a_segmentation_checkpoint(checkpoint, sample_path, tmp_path, capsys):
+    assert main(["evaluate", f"checkpoint={checkpoint}", f"data.file={sample_path}",
+                 f"output_dir={tmp_path / 'ev'}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "is a segmentation checkpoint (task=segment)" in err

@@ -235,3 +235,19 @@ def test_failed_run_says_so_in_run_json(tmp_path):
         train_toy(tmp_path, task=NanAfter(3), val=False)
     state = json.loads((tmp_path / "run.json").read_text())
     assert state["status"] == "failed" and "loss is nan" in state["error"]
+
+
+def test_a_resumed_run_does_not_log_how_a_fresh_model_was_built(tmp_path):
+    from argonet.conf.train import OptimConfig, RunConfig
+    from argonet.models.registry import get_model
+    from argonet.train.distributed import env_info, make_loader
+    from argonet.train.engine import fit
+
+    train_toy(tmp_path, run={"epochs": 1})
+    model = get_model("smallcnn", num_classes=3, in_chans=2)
+    loader = make_loader(toy_images(16), 8, train=True, seed=7, info=env_info())
+    run = RunConfig(epochs=2, output_dir=str(tmp_path), device="cpu", resume=True, progress=False, tensorboard=False)
+    fit(model, ClassifyTask(), loader, optim=OptimConfig(), run=run, echo=False,
+        build_report="smallcnn: from scratch (random initialisation)")
+    log = (tmp_path / "train.log").read_text()
+    assert "resumed " in log and "from scratch" not in log.split("resumed ", 1)[1]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import is_dataclass
+import difflib
 from importlib import resources
 import re
 from typing import Any, TypeVar
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from argonet.errors import ConfigError
@@ -36,7 +37,7 @@ def compose(command: str, schema: type[T], overrides: list[str]) -> T:
     except ConfigError:
         raise
     except (HydraException, OmegaConfBaseException) as err:
-        raise ConfigError(*_explain(err)) from None
+        raise ConfigError(*_explain(err, schema)) from None
     except (TypeError, ValueError) as err:   # raised by dataclass construction
         raise ConfigError("config", _one_line(str(err))) from None
     assert is_dataclass(obj)
@@ -54,7 +55,26 @@ def _one_line(text: str) -> str:
     return lines[0] if lines else text
 
 
-def _explain(err: Exception) -> tuple[str, str]:
+def known_keys(schema: type, key: str) -> list[str]:
+    """The dotted keys beside ``key`` in ``schema`` (those of its parent section); [] when there is none."""
+    parent, _, _ = key.rpartition(".")
+    try:
+        node = OmegaConf.structured(schema)
+        node = OmegaConf.select(node, parent) if parent else node
+    except OmegaConfBaseException:
+        return []
+    if not isinstance(node, DictConfig):
+        return []
+    return [f"{parent}.{name}" if parent else str(name) for name in node.keys()]
+
+
+def _unknown_key(key: str, schema: type | None) -> str:
+    """'unknown configuration key', with the nearest known key when one is close."""
+    near = difflib.get_close_matches(key, known_keys(schema, key), n=1) if schema is not None else []
+    return "unknown configuration key" + (f" (did you mean {near[0]}?)" if near else "")
+
+
+def _explain(err: Exception, schema: type | None = None) -> tuple[str, str]:
     """(field, message) for a Hydra/OmegaConf error, with the valid options where it lists them."""
     cause = err.__cause__ if isinstance(err.__cause__, OmegaConfBaseException) else None
     if cause is not None:
@@ -66,7 +86,9 @@ def _explain(err: Exception) -> tuple[str, str]:
         group = m.group(1).split("/")[0]
         opts = re.findall(r"^\s+(\S+)\s*$", text, re.M)
         return group, f"unknown option {m.group(1).split('/')[-1]!r}" + (f" (valid: {', '.join(opts)})" if opts else "")
-    m = re.search(r"Could not override '([^']+)'", text) or re.search(r"Key '([^']+)' is not in struct", text)
+    m = (re.search(r"Could not override '([^']+)'", text) or re.search(r"Key '([^']+)' is not in struct", text)
+         or re.search(r"Key '([^']+)' not in '", text))
     if m:
-        return m.group(1), "unknown configuration key"
+        name = key if key.endswith(m.group(1)) else m.group(1)
+        return name, _unknown_key(name, schema)
     return key or "config", _one_line(text)

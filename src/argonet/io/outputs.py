@@ -17,14 +17,14 @@ def output_path(cfg: SimulateConfig) -> Path:
     return path
 
 
-def check_writable(path: Path, overwrite: bool) -> None:
-    """Fail before any work when the output cannot be written."""
+def check_writable(path: Path, overwrite: bool, field: str = "output") -> None:
+    """Fail before any work when the output file cannot be written (ConfigError naming ``field``)."""
     folder = path.parent if str(path.parent) else Path(".")
-    if path.exists() and not overwrite:
-        raise ConfigError("output", f"{path} exists; pass overwrite=true to replace it")
     if path.is_dir():
-        raise ConfigError("output", f"{path} is a directory")
+        raise ConfigError(field, f"{path} is a folder; name a file in it (e.g. {field}={path / 'events.h5'})")
+    if path.exists() and not overwrite:
+        raise ConfigError(field, f"{path} already exists; pass overwrite=true to replace it")
     if not folder.is_dir():
-        raise ConfigError("output", f"folder {folder} does not exist")
+        raise ConfigError(field, f"folder {folder} of {path} does not exist")
     if not os.access(folder, os.W_OK):
-        raise ConfigError("output", f"folder {folder} is not writable")
+        raise ConfigError(field, f"folder {folder} of {path} is not writable")

@@ -98,6 +98,9 @@ def evaluate(cfg: EvaluateConfig) -> dict[str, Any]:
     state = read_model_file(cfg.require_checkpoint())    # a checkpoint, or an exported ONNX / TorchScript file
     if "model" not in state and "runner" not in state:
         raise ConfigError("checkpoint", f"{cfg.checkpoint} holds no model state")
+    if (state.get("config") or {}).get("task") == "segment":
+        raise ConfigError("checkpoint", f"{cfg.checkpoint} is a segmentation checkpoint (task=segment); evaluate "
+                          "takes a classifier: run argonet inference on it for segmentation metrics")
     data = data_config(cfg.data, (state.get("config") or {}).get("data"))
     dataset = build_dataset("classification", replace(data, augment=[]))   # any data.format
     align_classes(dataset, state.get("class_names"))

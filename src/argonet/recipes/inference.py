@@ -36,6 +36,7 @@ from argonet.data.transforms import prediction_images
 from argonet.io import AtomicPath, Larcv3File, Larcv3Writer
 from argonet.io.atomic import scratch_folder
 from argonet.io.larcv3_copy import copy_with_products
+from argonet.io.outputs import check_writable
 from argonet.models.checkpoint import CheckpointMismatch
 from argonet.recipes.exported import exported_runner, read_model_file
 from argonet.tasks.segment import predict_batch
@@ -72,12 +73,7 @@ def _paths(cfg: InferenceConfig, source: Path) -> tuple[Path, Path]:
     if output.resolve() == source.resolve():
         raise ConfigError("output", f"must differ from the input file {source}")
     for field, path in (("output", output), ("metrics", metrics)):
-        if not path.parent.is_dir():
-            raise ConfigError(field, f"the folder of {path} does not exist; create it or name another")
-        if path.is_dir():
-            raise ConfigError(field, f"{path} is a folder; name a file")
-        if path.exists() and not cfg.overwrite:
-            raise ConfigError(field, f"{path} already exists; pass overwrite=true to replace it")
+        check_writable(path, cfg.overwrite, field)
     return output, metrics
 
 
@@ -86,6 +82,9 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
     print(f"argonet {__version__} inference\n{to_yaml(cfg)}", flush=True)
     state = read_model_file(cfg.require_checkpoint())    # a checkpoint, or an exported ONNX / TorchScript file
     data = data_config(cfg.data, (state.get("config") or {}).get("data"))
+    if data.format != "larcv3":
+        raise ConfigError("data.format", f"inference reads and writes larcv3 files, not format {data.format!r} "
+                          f"({data.file})")
     paths = data.paths()
     if len(paths) != 1:
         raise ConfigError("data.file", f"inference reads one file at a time, got {len(paths)}: {paths}")

@@ -340,7 +340,7 @@ def _fit(model: nn.Module, task: Task, train_loader: DataLoader, val_loader: Dat
     else:
         seed_everything(run.seed + info.rank)
     net = wrap(model, info, device)
-    if build_report:
+    if build_report and state is None:      # resumed weights come from the checkpoint, not from the build
         log.info(build_report)
     log.info(f"training {type(unwrap(model)).__name__} on {precision.describe()}, {info.world_size} process(es), "
              f"{len(train_loader)} batches/epoch, accumulate {run.accumulate}")
