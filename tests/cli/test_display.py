@@ -5,12 +5,16 @@ from __future__ import annotations
 from argonet.cli.main import main
 
 
-def test_display_writes_png(tmp_path):
+def test_display_writes_png(tmp_path, capsys):
     out = tmp_path / "e.h5"
     assert main(["simulate", "n_events=2", "progress=false", f"output={out}"]) == 0
     png = tmp_path / "ev1.png"
+    capsys.readouterr()
     assert main(["display", str(out), "event=1", f"output={png}"]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.h5", "ev1.png"]          # no temporary left
+    printed = capsys.readouterr().out
+    assert printed.startswith("argonet ") and "event: 1" in printed and f"output: {png}" in printed   # the config
 
 
 def test_display_errors(tmp_path, capsys):

@@ -45,6 +45,7 @@ def test_iotest_reports_rates(small_file, capsys, dataset):
         assert result["MB_per_s"] * result["seconds"] == pytest.approx(expected_bytes / 1e6)
     out = capsys.readouterr().out
     assert "events/s" in out and "MB/s" in out
+    assert out.startswith("argonet ") and f"dataset: {dataset}" in out and "minibatch_size: 4" in out   # the config
 
 
 def test_iotest_errors_are_one_line(small_file, capsys):

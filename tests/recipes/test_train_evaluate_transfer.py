@@ -78,11 +78,15 @@ def test_batch_size_typed_twice_is_refused():
         compose("train", TrainCommandConfig, ["data.batch_size=4", "run.batch_size=8"])
 
 
-def test_evaluate_writes_metrics_of_the_test_split(trained, sample, tmp_path):
+def test_evaluate_writes_metrics_of_the_test_split(trained, sample, tmp_path, capsys):
     out = tmp_path / "eval"
     assert main(["evaluate", f"checkpoint={trained / 'best.pt'}", f"data.file={sample}", f"output_dir={out}",
                  "device=cpu"]) == 0
     report = json.loads((out / "metrics.json").read_text())
+    printed = capsys.readouterr().out
+    assert printed.startswith("argonet ") and f"output_dir: {out}" in printed           # the config, at start
+    assert report["config"]["command"] == "evaluate" and report["config"]["split"] == "test"
+    assert report["config"]["data"]["file"] == str(sample)
     n_test = len(split_entries(N_EVENTS, [0.8, 0.1, 0.1], seed=0)["test"])
     cm = np.array(report["confusion"])
     assert cm.shape == (4, 4) and cm.sum() == n_test == report["n_events"]

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from argonet import __version__
 from argonet.errors import ConfigError
 
 T = TypeVar("T")
@@ -47,6 +48,14 @@ def compose(command: str, schema: type[T], overrides: list[str]) -> T:
 def to_yaml(cfg: Any) -> str:
     """The resolved configuration as YAML text (printed at start, stored in output files)."""
     return OmegaConf.to_yaml(OmegaConf.structured(cfg))
+
+
+def echo(command: str, cfg: Any) -> str:
+    """Print the version, the command and its resolved configuration (the first thing a command prints);
+    returns the YAML text, which outputs store."""
+    text = to_yaml(cfg)
+    print(f"argonet {__version__} {command}\n{text}", flush=True)
+    return text
 
 
 def _one_line(text: str) -> str:

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from argonet.conf.display import DisplayConfig
 from argonet.errors import ConfigError, FormatError
-from argonet.io import Larcv3File
+from argonet.conf.compose import echo
+from argonet.io import AtomicPath, Larcv3File
 from argonet.viz.display import plot_event, save
 
 
 def display(cfg: DisplayConfig) -> Path:
     """Draw event ``cfg.event`` of ``cfg.file``; returns the PNG path."""
+    echo("display", cfg)
     path = Path(cfg.file)
     if not path.is_file():
         raise FormatError("no such file", file=str(path))
@@ -39,11 +41,7 @@ def display(cfg: DisplayConfig) -> Path:
     out = Path(cfg.output) if cfg.output else path.with_name(f"{path.stem}_event{cfg.event}.png")
     if not out.parent.is_dir():
         raise ConfigError("output", f"folder {out.parent} does not exist")
-    tmp = out.with_name(out.name + ".tmp.png")
-    try:
-        save(fig, str(tmp))
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with AtomicPath(out, overwrite=True) as atomic:
+        save(fig, str(atomic.tmp), file_format=out.suffix.lstrip(".") or "png")
     print(f"wrote {out}")
     return out

@@ -9,7 +9,7 @@ seed), so ``split=test`` is the training run's held-out test split. Writes ``met
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from torch import nn
 
 from argonet import __version__
 from argonet.conf.classify import EvaluateConfig
+from argonet.conf.compose import echo
 from argonet.conf.data import DataConfig
 from argonet.data.datasets import ClassificationDataset
 from argonet.data.loader import build_dataset, build_loader, split_entries
@@ -95,6 +96,7 @@ def format_report(report: dict[str, Any]) -> str:
 
 def evaluate(cfg: EvaluateConfig) -> dict[str, Any]:
     """Evaluate the checkpoint on the chosen split; returns the report written to ``metrics.json``."""
+    echo("evaluate", cfg)
     state = read_model_file(cfg.require_checkpoint())    # a checkpoint, or an exported ONNX / TorchScript file
     if "model" not in state and "runner" not in state:
         raise ConfigError("checkpoint", f"{cfg.checkpoint} holds no model state")
@@ -115,7 +117,8 @@ def evaluate(cfg: EvaluateConfig) -> dict[str, Any]:
     loader = build_loader(dataset, data, entries, train=False, batch_size=cfg.batch_size, rank=0, world_size=1)
     report = evaluate_loader(model, loader, dataset.class_names, device, entries, Path(cfg.output_dir))
     report.update({"argonet_version": __version__, "checkpoint": str(cfg.checkpoint), "files": data.paths(),
-                   "split": cfg.split, "split_fractions": list(data.split), "seed": data.seed})
+                   "split": cfg.split, "split_fractions": list(data.split), "seed": data.seed,
+                   "config": {"command": "evaluate", **asdict(replace(cfg, data=data))}})   # data as resolved
     paths = write_results(report, Path(cfg.output_dir), f"{cfg.split} split")
     print(format_report(report))
     if "jet_tagging" in report:             # jet classes: top and W against QCD

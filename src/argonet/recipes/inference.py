@@ -14,7 +14,7 @@ network's resolution. Both files appear only when complete.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 import json
 from pathlib import Path
 import time
@@ -26,7 +26,7 @@ from torch import nn
 from tqdm import tqdm
 
 from argonet import __version__
-from argonet.conf.compose import to_yaml
+from argonet.conf.compose import echo
 from argonet.recipes.evaluate import data_config
 from argonet.conf.segment import InferenceConfig, segment_dataset
 from argonet.data.loader import build_dataset, build_loader
@@ -79,7 +79,7 @@ def _paths(cfg: InferenceConfig, source: Path) -> tuple[Path, Path]:
 
 def inference(cfg: InferenceConfig) -> dict[str, Any]:
     """Predict every event of the file; write the output file and the metrics JSON; returns the report."""
-    print(f"argonet {__version__} inference\n{to_yaml(cfg)}", flush=True)
+    echo("inference", cfg)
     state = read_model_file(cfg.require_checkpoint())    # a checkpoint, or an exported ONNX / TorchScript file
     data = data_config(cfg.data, (state.get("config") or {}).get("data"))
     if data.format != "larcv3":
@@ -139,7 +139,7 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
         "n_events": len(dataset),
         "image_shape": [dataset.in_channels, *dataset.image_shape], "downsample": list(dataset.factors),
         "device": precision.describe(), "seconds": seconds, "events_per_s": len(dataset) / seconds,
-        "truth": has_truth}
+        "truth": has_truth, "config": {"command": "inference", **asdict(replace(cfg, data=data))}}
     if has_truth:
         report.update(summarise(torch.cat(counts).numpy(), state["class_names"]))
         average = report["average"]

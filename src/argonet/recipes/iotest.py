@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from argonet import __version__
+from argonet.conf.compose import echo
 from argonet.conf.data import IotestConfig
 from argonet.data.loader import build_dataset, build_loader, set_epoch
 from argonet.errors import ConfigError
@@ -33,6 +33,7 @@ def _batch_events(batch: dict) -> int:
 
 def iotest(cfg: IotestConfig) -> dict:
     """Time ``run.iterations`` batches after ``run.warmup`` untimed ones; returns the figures."""
+    echo("iotest", cfg)
     data, settings = cfg.data, cfg.run
     paths = data.paths()
     dataset = build_dataset(settings.dataset, data)
@@ -41,7 +42,7 @@ def iotest(cfg: IotestConfig) -> dict:
         raise ConfigError("run.minibatch_size", f"{settings.minibatch_size} is more than the {len(dataset)} "
                           "events of the input")
     file_MB = sum(os.path.getsize(p) for p in paths) / 1e6
-    print(f"argonet {__version__} iotest: {len(dataset)} events in {len(paths)} file(s) ({file_MB:.1f} MB), "
+    print(f"iotest: {len(dataset)} events in {len(paths)} file(s) ({file_MB:.1f} MB), "
           f"dataset {settings.dataset}, {dataset.in_channels} x {dataset.image_shape[0]} x {dataset.image_shape[1]} "
           f"per event, minibatch {settings.minibatch_size}, workers {data.workers}", flush=True)
     times_s: list[float] = []

@@ -30,7 +30,7 @@ import numpy as np
 from torch import nn
 
 from argonet import __version__
-from argonet.conf.compose import to_yaml
+from argonet.conf.compose import echo
 from argonet.recipes.evaluate import format_report, write_predictions, write_results
 from argonet.recipes.train import input_spec
 from argonet.conf.classify import StageConfig
@@ -279,7 +279,7 @@ def write_report(s: _Study, results: dict[str, dict], extra: dict[str, dict], ch
 
 def simtoreal(cfg: SimToRealConfig) -> dict[str, Any]:
     """The three trainings and their tests; returns the test-half results, the extra tests and the report folder."""
-    print(f"argonet {__version__} simtoreal\n{to_yaml(cfg)}", flush=True)
+    echo("simtoreal", cfg)
     reference = read_reference_scores(cfg.reference) if cfg.reference else None
     s = _Study(cfg)
     print(f"simulated {s.sim.class_counts()}, split {[len(v) for v in s.sim_split.values()]}; real "

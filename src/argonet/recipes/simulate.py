@@ -8,7 +8,7 @@ import time
 from tqdm import tqdm
 
 from argonet import __version__
-from argonet.conf.compose import to_yaml
+from argonet.conf.compose import echo
 from argonet.conf.sim import SimulateConfig
 from argonet.io import Larcv3Writer
 from argonet.io.outputs import check_writable, output_path
@@ -25,8 +25,7 @@ def simulate(cfg: SimulateConfig) -> Path:
     detector = get_detector(cfg.detector)
     path = output_path(cfg)
     check_writable(path, cfg.overwrite)
-    config_text = to_yaml(cfg)
-    print(f"argonet {__version__} simulate\n{config_text}", flush=True)
+    config_text = echo("simulate", cfg)
     indices = shard_indices(cfg)
     if len(indices):
         prepare_kernels(cfg, detector, indices[0])      # first run: compile before the progress bar

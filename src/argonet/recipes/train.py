@@ -19,8 +19,7 @@ from typing import Any
 
 from torch.utils.data import DataLoader
 
-from argonet import __version__
-from argonet.conf.compose import to_yaml
+from argonet.conf.compose import echo
 from argonet.conf.classify import TrainCommandConfig
 from argonet.conf.data import DataConfig
 from argonet.conf.segment import UNET_MODELS, segment_dataset
@@ -86,7 +85,7 @@ def claim_run_folder(out: Path, resume: bool, overwrite: bool) -> None:
 def train(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallback] = ()) -> FitResult:
     """Build dataset, loaders, model and task for ``cfg.task``, train, and return how the run ended;
     ``callbacks`` are the engine's per-epoch callbacks (e.g. a sweep's pruning)."""
-    print(f"argonet {__version__} train\n{to_yaml(cfg)}", flush=True)
+    echo("train", cfg)
     claim_run_folder(Path(cfg.run.output_dir), cfg.run.resume, cfg.overwrite)
     if cfg.task == "segment":
         return _train_segmentation(cfg, callbacks)

@@ -25,7 +25,7 @@ import numpy as np
 from torch import Tensor, nn
 
 from argonet import __version__
-from argonet.conf.compose import to_yaml
+from argonet.conf.compose import echo
 from argonet.recipes.evaluate import evaluate_loader, format_report, write_results
 from argonet.recipes.train import input_spec
 from argonet.conf.classify import StageConfig, TransferConfig
@@ -194,7 +194,7 @@ def write_report(out: Path, frozen: dict[str, Any], tuned: dict[str, Any], check
 
 def transfer(cfg: TransferConfig) -> TransferResult:
     """All stages in order; returns their checkpoints and test reports."""
-    print(f"argonet {__version__} transfer\n{to_yaml(cfg)}", flush=True)
+    echo("transfer", cfg)
     stages = _Stages(cfg)
     print(f"classes {stages.dataset.class_counts()}; split sizes "
           f"{ {k: len(v) for k, v in stages.splits.items()} } (seed {stages.data.seed})")

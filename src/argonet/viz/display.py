@@ -96,7 +96,7 @@ def _cm_axes(ax, meta: ImageMeta) -> None:
     right.set_ylabel("drift [cm]")
 
 
-def save(fig, path: str) -> None:
-    """Write a figure to PNG/PDF and release it."""
-    fig.savefig(path, dpi=110)
+def save(fig, path: str, file_format: str | None = None) -> None:
+    """Write a figure to PNG/PDF (``file_format``, else from the name) and release it."""
+    fig.savefig(path, dpi=110, format=file_format)
     plt.close(fig)
