@@ -74,7 +74,8 @@ def test_registered_with_the_parameter_count_in_its_report():
     assert f"{parameter_count(model) / 1e6:.3f} M parameters" in model.load_report
     with pytest.raises(ConfigError, match="model.weights: uresnet has no pretrained weights"):
         get_model("uresnet", weights="IMAGENET1K_V1")
-    with pytest.raises(ConfigError, match=r"uresnet.upsampling: unknown option 'bilinear' \(valid: interpolate, conv\)"):
+    with pytest.raises(ConfigError,
+                       match=r"uresnet.upsampling: unknown option 'bilinear' \(valid: interpolate, conv\)"):
         UResNet(3, 3, depth=2, upsampling="bilinear")
 
 

@@ -10,10 +10,10 @@ import torch
 
 from argonet.errors import ConfigError
 from argonet.models.registry import get_model, list_models
+from argonet.models.weights import adapt_input_conv
 
 # the image classifiers with the transfer-learning interface (forward_features / forward_head / reset_classifier)
 TRANSFER_MODELS = list_models(module="argonet.models.classifiers")
-from argonet.models.weights import adapt_input_conv
 
 RESNET18_FILE = "resnet18-f37072fd.pth"   # torchvision's IMAGENET1K_V1 file name
 WEIGHT_FILE_ARCH = {"resnet18-views": "resnet18"}   # models that load another architecture's weight files

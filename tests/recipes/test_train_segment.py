@@ -39,9 +39,12 @@ def _good():
 
 
 @pytest.mark.parametrize("bad, message", [
-    ((_planes(3), _planes(3, [0, 1, 7])), r"bad\.h5, event 1, product sparse2d/sbnd_cosmicseg: label value 7 is not one of"),
-    ((_planes(3), _planes(2, [0, 1, 2])), r"bad\.h5, event 1, product sparse2d/sbnd_cosmicseg: projection 2 appears 0 times"),
-    ((_planes(3), _planes(3, [0, 1, 2], shape=(16, 32))), r"bad\.h5, event 1, .*labels have shape \(16, 32\) but the charge"),
+    ((_planes(3), _planes(3, [0, 1, 7])),
+     r"bad\.h5, event 1, product sparse2d/sbnd_cosmicseg: label value 7 is not one of"),
+    ((_planes(3), _planes(2, [0, 1, 2])),
+     r"bad\.h5, event 1, product sparse2d/sbnd_cosmicseg: projection 2 appears 0 times"),
+    ((_planes(3), _planes(3, [0, 1, 2], shape=(16, 32))),
+     r"bad\.h5, event 1, .*labels have shape \(16, 32\) but the charge"),
     ((_planes(3, n_pixels=0), _planes(3, [], n_pixels=0)), r"bad\.h5, event 1, product sparse2d/sbndwire: empty event"),
 ])
 def test_bad_events_stop_training_with_one_line_naming_file_and_event(tmp_path, capsys, bad, message):

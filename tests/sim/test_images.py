@@ -108,7 +108,7 @@ def test_check26_out_of_time_track_halves_move_apart():
         wires = np.flatnonzero((a.sum(axis=1) > 0) & (b.sum(axis=1) > 0))
         wires = wires[5:-5]
 
-        def centroid(img):
+        def centroid(img, wires=wires, half=half):
             return (img[wires] * rows[half]).sum(axis=1) / img[wires].sum(axis=1)
         np.testing.assert_allclose(centroid(b) - centroid(a), sign * shift_rows, atol=1.0)
     wires_on_time = np.flatnonzero(on_time.sum(axis=1))

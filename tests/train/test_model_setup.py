@@ -42,7 +42,8 @@ def test_builder_options_reach_the_model_and_name_themselves(tmp_path):
     field already sets, is refused naming model.options.<key>."""
     from argonet.conf.compose import compose
     from argonet.conf.classify import TrainCommandConfig
-    cfg = compose("train", TrainCommandConfig, ["model.name=jetcnn", "model.options.width=8", "model.options.hidden=16"])
+    cfg = compose("train", TrainCommandConfig,
+                  ["model.name=jetcnn", "model.options.width=8", "model.options.hidden=16"])
     assert cfg.model.options == {"width": 8, "hidden": 16}
     model, _ = build_model(cfg.model, num_classes=5, in_chans=1)
     assert model.stage1[0].out_channels == 8 and model.fc[2].out_features == 16

@@ -1,4 +1,4 @@
-"""Configuration of pixel segmentation: the UResNet, its loss (``argonet train task=segment``), ``argonet inference``."""
+"""Configuration of pixel segmentation: the UResNet, its loss (``argonet train task=segment``), inference."""
 
 from __future__ import annotations
 

@@ -85,6 +85,7 @@ def summarise(probs: np.ndarray, labels: np.ndarray, class_names: Sequence[str])
         if is_signal.all() or not is_signal.any():
             continue
         signal_eff, background_eff, _ = roc_curve(is_signal, probs[:, i])
-        report["roc"][name] = {"signal_efficiency": signal_eff.tolist(), "background_efficiency": background_eff.tolist()}
+        report["roc"][name] = {"signal_efficiency": signal_eff.tolist(),
+                               "background_efficiency": background_eff.tolist()}
         report["auc"][name] = auc(signal_eff, background_eff)
     return report

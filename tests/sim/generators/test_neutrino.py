@@ -117,7 +117,7 @@ def test_proton_multiplicity_in_numu_cc():
     # ≤ 10 % three or more; CC mixed as §5.3's natural CCQE 0.45 : CCRES 0.33
     rng = np.random.default_rng(7)
     counts = []
-    for i in range(2400):
+    for _ in range(2400):
         class_name = "CCQE" if rng.random() < 0.45 / 0.78 else "CCRES"
         counts.append(_protons_above(nu.sample_interaction(class_name, SBND, rng)[0]))
     counts = np.array(counts)
@@ -165,7 +165,7 @@ def test_every_class_gives_valid_primaries_and_truth(class_name):
         assert truth.current_type == (nu.CC if class_name in ("CCQE", "CCRES", "NUE_CC", "CCDIS", "NUMU_CC")
                                       else nu.NC)
         assert 1001 <= truth.interaction_type <= 1092
-        assert all(l <= v <= h for l, v, h in zip(lo, truth.vertex_cm, hi))
+        assert all(low <= v <= high for low, v, high in zip(lo, truth.vertex_cm, hi))
         assert 0.0 <= truth.vertex_t_ns <= units.bnb_spill_us * 1000.0
         assert set(primaries["pdg"].tolist()) <= {11, -11, 13, -13, 22, 111, 211, -211, 2212}
         assert np.all(primaries["semantic"] == Semantic.NEUTRINO)

@@ -18,7 +18,7 @@ def fiducial_bounds(detector: Detector, margin_cm: float) -> tuple[Point, Point]
     """Lower and upper corners of the active volume shrunk by margin_cm on every face."""
     lo = tuple(a + margin_cm for a in detector.active_min_cm)
     hi = tuple(b - margin_cm for b in detector.active_max_cm)
-    if any(h <= l for l, h in zip(lo, hi)):
+    if any(high <= low for low, high in zip(lo, hi)):
         smallest = min(b - a for a, b in zip(detector.active_min_cm, detector.active_max_cm))
         raise ConfigError("generator.fiducial_margin_cm",
                           f"{margin_cm} cm leaves no fiducial volume in {detector.name} "
