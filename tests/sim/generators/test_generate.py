@@ -104,3 +104,23 @@ def test_require_visible_redraws_invisible_ncqe():
     assert empty > 40, "NCQE should often be invisible without the redraw"
     strict = GeneratorConfig(classes=["NCQE"])
     assert all(has_visible(generate(strict, SBND, rng)[0]) for _ in range(200))
+
+
+def test_an_interaction_never_visible_after_max_redraws_is_an_error(monkeypatch):
+    import argonet.sim.generators as generators
+    from argonet.event import Truth
+
+    def neutron_only(class_name, detector, rng, **kwargs):
+        primaries = np.zeros(1, PRIMARY_DTYPE)
+        primaries["pdg"] = 2112
+        return primaries, Truth(class_name=class_name)
+
+    calls = []
+    monkeypatch.setattr(generators, "sample_interaction", lambda *a, **k: calls.append(1) or neutron_only(*a, **k))
+    cfg = GeneratorConfig(classes=["NCQE"])
+    with pytest.raises(ConfigError, match=r"^generator.require_visible: 1000 draws of interactions generator class "
+                                          r"NCQE \(flux bnb, .* in sbnd\) gave no visible primary"):
+        generate(cfg, SBND, np.random.default_rng(0))
+    assert len(calls) == generators.MAX_REDRAWS
+    primaries, _ = generate(GeneratorConfig(classes=["NCQE"], require_visible=False), SBND, np.random.default_rng(0))
+    assert list(primaries["pdg"]) == [2112]                   # asked for: kept as drawn

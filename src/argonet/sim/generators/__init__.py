@@ -64,6 +64,11 @@ def generate(cfg: GeneratorConfig, detector: Detector, rng: np.random.Generator)
                 fermi_motion=cfg.fermi_motion, fsi=cfg.fsi, neutrons=cfg.neutrons, beam=cfg.flux)
             if not cfg.require_visible or has_visible(primaries):
                 break
+        else:
+            raise ConfigError("generator.require_visible", f"{MAX_REDRAWS} draws of interactions generator class "
+                              f"{class_name} (flux {cfg.flux}, nu_energy_GeV_max {e_max}, fiducial_margin_cm "
+                              f"{cfg.fiducial_margin_cm}, fsi {cfg.fsi}, neutrons {cfg.neutrons} in {detector.name}) "
+                              "gave no visible primary; change the class or set generator.require_visible=false")
     elif cfg.name == "gun":
         primaries, truth = shoot(cfg.particles, detector, rng, ke_MeV_min=cfg.ke_MeV_min, ke_MeV_max=cfg.ke_MeV_max,
                                  direction=cfg.direction, ke_spectrum=cfg.ke_spectrum,
