@@ -26,7 +26,7 @@ def test_refusals_name_the_field():
              "data.class_names: the study uses the four CVN classes": ["data.class_names=[NC,NUE_CC]"],
              "model.checkpoint: the study trains its own models": ["model.checkpoint=x.pt"],
              "per_class: must be >= 1": ["per_class=0"],
-             "data.batch_size: is 4 but run.batch_size is 32": ["data.batch_size=4"]}
+             "data.batch_size: is not an option of argonet simtoreal: set run.batch_size": ["data.batch_size=4"]}
     for message, overrides in cases.items():
         with pytest.raises(ConfigError, match=f"^{message}"):
             compose("simtoreal", SimToRealConfig, overrides)

@@ -74,7 +74,7 @@ def test_class_count_typed_against_the_data_is_one_line(sample, tmp_path, capsys
 
 
 def test_batch_size_typed_twice_is_refused():
-    with pytest.raises(ConfigError, match="data.batch_size: is 4 but run.batch_size is 8"):
+    with pytest.raises(ConfigError, match="data.batch_size: is not an option of argonet train: set run.batch_size"):
         compose("train", TrainCommandConfig, ["data.batch_size=4", "run.batch_size=8"])
 
 

@@ -57,7 +57,7 @@ commands:
 Options are dotted overrides, e.g.
   argonet simulate generator=interactions n_events=500 detector=sbnd seed=3 output=events.h5
   argonet display events.h5 event=0
-'argonet <command> --help' prints the command's configuration with its defaults."""
+'argonet <command> --help' prints the command's options: value, description, valid choices."""
 
 
 def _usage() -> str:
@@ -95,14 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     main_thread = threading.current_thread() is threading.main_thread()    # signals reach the main thread only
     previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
-        from argonet.conf.compose import compose, to_yaml
+        from argonet.conf.compose import compose
+        from argonet.conf.help import help_text
         module = import_module(module_name)
         schema = _load(schema_path)
-        if any(a in ("-h", "--help") for a in args):
-            print(f"argonet {command}: {COMMANDS[command][2]}\n\n{to_yaml(schema())}")
-            return 0
+        wants_help = any(a in ("-h", "--help") for a in args)
+        args = [a for a in args if a not in ("-h", "--help")]
         overrides = getattr(module, "positional_overrides", lambda a: a)(args)
         cfg = compose(command, schema, overrides)
+        if wants_help:              # the options with these overrides applied (train task=classify: its sections)
+            print(help_text(command, COMMANDS[command][2], cfg))
+            return 0
         module.run(cfg)
     except ArgonetError as err:
         print(f"argonet {command}: error: {err}", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import ClassVar
 
 from argonet.conf.data import DataConfig
 from argonet.conf.segment import SEGMENT_MODEL, LossConfig, UResNetConfig
@@ -32,7 +33,12 @@ class TrainCommandConfig:
     ``task=classify``.
     """
 
-    task: str = "classify"
+    #: keys of the sections that another key replaces on the command line (compose refuses them)
+    REPLACED_KEYS: ClassVar[dict[str, str]] = {"data.batch_size": "run.batch_size"}
+    #: sections shown by --help only for these tasks
+    HELP_TASK_SECTIONS: ClassVar[dict[str, tuple[str, ...]]] = {"uresnet": ("segment",), "loss": ("segment",)}
+
+    task: str = "classify"                 # classify (event class) | segment (class of every pixel)
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=lambda: ModelConfig(name=None))
     optim: OptimConfig = field(default_factory=OptimConfig)
@@ -56,12 +62,14 @@ class EvaluateConfig:
     """``argonet evaluate``: a checkpoint on a data file; data options left at their defaults take the
     values stored in the checkpoint (the training run's planes, crop, normalisation, split and seed)."""
 
+    REPLACED_KEYS: ClassVar[dict[str, str]] = {"data.batch_size": "batch_size"}
+
     checkpoint: str = ""                  # required (checked when the command runs, so that --help works)
     data: DataConfig = field(default_factory=DataConfig)
     split: str = "test"                   # which split of the seeded train/val/test split: test | val | train | all
-    output_dir: str = "runs/evaluate"
-    batch_size: int = 32
-    device: str = "auto"
+    output_dir: str = "runs/evaluate"      # metrics.json, confusion.png, roc.png, predictions.csv
+    batch_size: int = 32                   # events per batch
+    device: str = "auto"                   # auto | cpu | cuda
 
     def require_checkpoint(self) -> str:
         """The checkpoint path; ConfigError when none was given."""
@@ -79,7 +87,7 @@ class EvaluateConfig:
 class StageConfig:
     """One training stage of the transfer recipe: its length, optimiser and early stopping."""
 
-    epochs: int = 5
+    epochs: int = 5                        # passes over the stage's training events
     optim: OptimConfig = field(default_factory=OptimConfig)
     early_stopping_patience: int = 0      # epochs without a lower validation loss; 0: off
 
@@ -104,11 +112,13 @@ class TransferConfig:
     ``baseline_checkpoint`` reuses a baseline trained before (its classes must be ``baseline_classes``).
     """
 
+    REPLACED_KEYS: ClassVar[dict[str, str]] = {"data.batch_size": "run.batch_size"}
+
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=lambda: ModelConfig(name="resnet18"))
     run: RunConfig = field(default_factory=lambda: RunConfig(output_dir="runs/transfer"))
-    baseline_classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES"])
-    classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES", "NCQE", "NCRES"])
+    baseline_classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES"])  # the first entries of classes
+    classes: list[str] = field(default_factory=lambda: ["CCQE", "CCRES", "NCQE", "NCRES"])  # head, fine-tune stages
     baseline: StageConfig = field(default_factory=StageConfig)
     baseline_checkpoint: str | None = None    # an earlier baseline's checkpoint: skip the baseline stage
     head: StageConfig = field(default_factory=lambda: StageConfig(epochs=10, optim=OptimConfig(lr=0.01)))

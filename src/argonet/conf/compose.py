@@ -16,6 +16,8 @@ from argonet.errors import ConfigError
 
 T = TypeVar("T")
 _OPTION_KEY = re.compile(r"^(?:\w+\.)*options\.\w+=")
+#: keys that were removed, and the key that sets the same thing
+REMOVED_KEYS = {"run.num_workers": "data.workers"}
 
 
 def compose(command: str, schema: type[T], overrides: list[str]) -> T:
@@ -24,9 +26,13 @@ def compose(command: str, schema: type[T], overrides: list[str]) -> T:
     from hydra.core.config_store import ConfigStore
     from hydra.errors import HydraException
 
+    replaced = {**REMOVED_KEYS, **getattr(schema, "REPLACED_KEYS", {})}
     for item in overrides:
         if "=" not in item:
             raise ConfigError(item, "expected key=value (e.g. n_events=500)")
+        key = item.split("=", 1)[0].lstrip("+~")
+        if key in replaced:
+            raise ConfigError(key, f"is not an option of argonet {command}: set {replaced[key]} (one key per setting)")
     # free-form builder arguments (model.options.width=24) are keys the schema cannot list: add-or-set
     overrides = ["++" + item if _OPTION_KEY.match(item) else item for item in overrides]
     ConfigStore.instance().store(name=f"{command}_schema", node=schema)

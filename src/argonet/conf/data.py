@@ -7,7 +7,7 @@ import glob
 import math
 import numbers
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 from argonet.conf.validate import check as _check
 
@@ -62,11 +62,11 @@ class DataConfig:
     clip: float | None = None             # then |charge| is clipped to this value
     allow_empty: bool = False             # accept events without any charge pixel (refused by default)
     augment: list[str] = field(default_factory=list)   # flips applied to training batches: wire, drift
-    flip_probability: float = 0.5
-    batch_size: int = 16
+    flip_probability: float = 0.5          # chance of each flip in data.augment, per event
+    batch_size: int = 16                   # events per batch where the command has no batch size of its own
     workers: int = 0                      # DataLoader worker processes (0: read in the main process)
     prefetch_factor: int = 2              # batches each worker reads ahead
-    persistent_workers: bool = True
+    persistent_workers: bool = True        # keep worker processes between epochs
     pin_memory: bool | None = None        # None: when CUDA is available
     seed: int = 0                         # fixes the split and the shuffling
     split: list[float] = field(default_factory=lambda: [0.8, 0.1, 0.1])  # train, val, test fractions
@@ -144,7 +144,7 @@ class DataConfig:
 class IotestRunConfig:
     """How many batches ``argonet iotest`` reads."""
 
-    minibatch_size: int = 16
+    minibatch_size: int = 16               # events per batch read
     iterations: int = 20                  # timed batches
     warmup: int = 2                       # batches read before the clock starts
     dataset: str = "segmentation"         # segmentation (charge + labels) | image | classification | sparse
@@ -159,6 +159,8 @@ class IotestRunConfig:
 @dataclass
 class IotestConfig:
     """Everything ``argonet iotest`` needs."""
+
+    REPLACED_KEYS: ClassVar[dict[str, str]] = {"data.batch_size": "run.minibatch_size"}
 
     data: DataConfig = field(default_factory=DataConfig)
     run: IotestRunConfig = field(default_factory=IotestRunConfig)

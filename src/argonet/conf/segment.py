@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import math
+from typing import ClassVar
 
 from argonet.conf.data import DataConfig
 from argonet.conf.train import DEVICES, AMP_MODES
@@ -40,8 +41,8 @@ class UResNetConfig:
     blocks_deepest: int = 5                # blocks where the planes meet
     deepest_filters: int | None = 256      # channels where the planes meet (None: planes x deepest level's width)
     deepest_kernel: int = 5                # kernel size of the blocks where the planes meet
-    residual: bool = True
-    batch_norm: bool = True
+    residual: bool = True                  # residual connections in every block
+    batch_norm: bool = True                # batch normalisation in every block
     downsampling: str = "max_pool"         # max_pool | conv (strided)
     upsampling: str = "interpolate"        # interpolate (nearest) | conv (transposed)
     connections: str = "concat"            # concat | sum | none (encoder-decoder skip connections)
@@ -87,18 +88,20 @@ class InferenceConfig:
     that; choose offsets on events that are not the ones reported.
     """
 
-    task: str = "segment"
+    REPLACED_KEYS: ClassVar[dict[str, str]] = {"data.batch_size": "batch_size"}
+
+    task: str = "segment"                  # segment
     checkpoint: str = ""                   # required (checked when the command runs, so that --help works)
     data: DataConfig = field(default_factory=DataConfig)
     output: str | None = None              # default: <input stem>_inference.h5 beside the input
     metrics: str | None = None             # default: <output stem>.metrics.json
     producer: str = "argonet_prediction"   # sparse2d producer of the predicted labels
     logit_offsets: list[float] | None = None   # one per class, added to the logits before the argmax
-    batch_size: int = 4
-    device: str = "auto"
+    batch_size: int = 4                    # events per batch
+    device: str = "auto"                   # auto | cpu | cuda
     amp: str = "off"                       # off | auto | bf16 | fp16 (autocast of the forward pass)
-    overwrite: bool = False
-    progress: bool = True
+    overwrite: bool = False                # replace existing output and metrics files
+    progress: bool = True                  # show a progress bar
 
     def __post_init__(self) -> None:
         _check(self.task in INFERENCE_TASKS, "task", f"unknown task {self.task!r}", INFERENCE_TASKS)

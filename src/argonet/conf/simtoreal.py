@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from argonet.conf.classify import StageConfig, _finetune_optim, _one_batch_size
 from argonet.conf.data import DataConfig
@@ -31,6 +31,8 @@ class SimToRealConfig:
 
     sim: Any = ""                         # larcv3 file, glob or list: simulated dune_fd maps (image.mode=cvn)
     real: str = ""                        # DUNE CVN folder (dataset_info/ with numu/ nue/ nutau/ nc/)
+    REPLACED_KEYS: ClassVar[dict[str, str]] = {"data.batch_size": "run.batch_size"}
+
     data: DataConfig = field(default_factory=_data)
     model: ModelConfig = field(default_factory=lambda: ModelConfig(name="resnet18"))
     run: RunConfig = field(default_factory=lambda: RunConfig(output_dir="runs/simtoreal"))

@@ -40,11 +40,11 @@ class ModelConfig:
     """
 
     name: str | None = "resnet18"                          # None only where a command picks it (train: by task)
-    num_classes: int | None = None
-    in_chans: int | None = None
-    weights: str | None = None
-    checkpoint: str | None = None
-    replace_head: bool = False
+    num_classes: int | None = None         # None: the number of classes in the data
+    in_chans: int | None = None            # None: the number of planes in the data
+    weights: str | None = None  # pretrained backbone: a torchvision state-dict file or weight name (IMAGENET1K_V1)
+    checkpoint: str | None = None          # an argonet checkpoint to start from
+    replace_head: bool = False             # with checkpoint: a new head when the class count differs
     load_include: list[str] = field(default_factory=list)   # load only these keys of checkpoint (empty: all)
     load_exclude: list[str] = field(default_factory=list)   # never load these keys of checkpoint
     freeze: list[str] = field(default_factory=list)         # parameters kept fixed during training
@@ -73,20 +73,20 @@ class OptimConfig:
     early layers move less than the head, the usual recipe for fine-tuning a pretrained backbone.
     """
 
-    name: str = "sgd"
-    lr: float = 0.01
+    name: str = "sgd"                      # sgd | adamw
+    lr: float = 0.01                       # peak learning rate (after the warm-up)
     weight_decay: float = 1e-4           # not applied to biases and normalisation weights
     momentum: float = 0.9                # SGD momentum (AdamW uses betas)
-    nesterov: bool = False
-    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
-    layer_lr_decay: float = 1.0
+    nesterov: bool = False                 # Nesterov momentum (SGD)
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])  # AdamW (beta1, beta2)
+    layer_lr_decay: float = 1.0            # in (0, 1]: group i of n trains at lr * decay**(n-1-i) (1: one rate)
     group_lr: dict[str, float] = field(default_factory=dict)    # extra multiplier per group name
-    warmup_epochs: float = 0.0
+    warmup_epochs: float = 0.0             # linear warm-up from lr * warmup_start_factor (0: none)
     warmup_start_factor: float = 0.01    # lr fraction at the first step of the warm-up
     schedule: str = "cosine"             # cosine | step | constant after the warm-up
     min_lr_factor: float = 0.0           # cosine ends at lr * min_lr_factor
     step_epochs: float = 30.0            # step: multiply by step_gamma every step_epochs
-    step_gamma: float = 0.1
+    step_gamma: float = 0.1                # step: the factor applied every step_epochs
     clip_grad_norm: float | None = None  # max global L2 norm of the gradients; None: no clipping
 
     def __post_init__(self) -> None:
@@ -116,22 +116,21 @@ class RunConfig:
     gradient scaler, and bf16 on CPUs with native bf16 (AVX512-BF16/AMX), else full precision.
     """
 
-    epochs: int = 10
-    batch_size: int = 32
+    epochs: int = 10                       # passes over the training split
+    batch_size: int = 32                   # events per batch and process (the one batch size of training)
     accumulate: int = 1                  # micro-batches per optimiser step
     amp: str = "auto"                    # auto | bf16 | fp16 | off
     channels_last: bool = True           # NHWC images and weights: faster convolutions on CPU (oneDNN) and GPU
     checkpoint_every_steps: int = 0      # 0: only at the end of each epoch and of the run
-    output_dir: str = "runs/train"
+    output_dir: str = "runs/train"         # checkpoints, train.log, TensorBoard, training_curves.png
     resume: bool = False                 # continue from output_dir/checkpoint.pt
-    seed: int = 0
-    deterministic: bool = False
+    seed: int = 0                          # initial weights, shuffling and augmentation
+    deterministic: bool = False            # deterministic kernels (slower; bit-identical reruns on GPU)
     early_stopping_patience: int = 0     # epochs without a lower validation loss; 0: off
-    num_workers: int = 0
     device: str = "auto"                 # auto | cpu | cuda
     max_steps: int | None = None         # stop (with a checkpoint) after this many optimiser steps
     log_every_steps: int = 10            # TensorBoard scalars of the training loss and lr
-    tensorboard: bool = True
+    tensorboard: bool = True               # write TensorBoard scalars into output_dir/tensorboard
     progress: bool = True                # tqdm bar (rank 0 only)
 
     def __post_init__(self) -> None:
@@ -143,7 +142,6 @@ class RunConfig:
         _check(bool(self.output_dir), "run.output_dir", "must name a folder")
         _check(self.seed >= 0, "run.seed", "must be >= 0")
         _check(self.early_stopping_patience >= 0, "run.early_stopping_patience", "must be >= 0")
-        _check(self.num_workers >= 0, "run.num_workers", "must be >= 0")
         _check(self.device in DEVICES, "run.device", f"unknown device {self.device!r}", DEVICES)
         _check(self.max_steps is None or self.max_steps >= 1, "run.max_steps", "must be >= 1")
         _check(self.log_every_steps >= 1, "run.log_every_steps", "must be >= 1")

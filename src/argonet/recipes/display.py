@@ -13,8 +13,8 @@ from argonet.viz.display import plot_event, save
 
 def display(cfg: DisplayConfig) -> Path:
     """Draw event ``cfg.event`` of ``cfg.file``; returns the PNG path."""
+    path = Path(cfg.require_file())
     echo("display", cfg)
-    path = Path(cfg.file)
     if not path.is_file():
         raise FormatError("no such file", file=str(path))
     with Larcv3File(path) as f:
