@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 import difflib
+import signal
+import threading
 
 
 class ArgonetError(Exception):
@@ -65,3 +68,21 @@ def nearest(name: str, names: Iterable[str]) -> str:
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM (sent by ``timeout``, ``kill`` and batch systems) raised like Ctrl-C, so that outputs are cleaned up."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    """SIGTERM handler: raise where the program is, like Ctrl-C."""
+    raise Terminated()
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block SIGTERM raises ``Terminated`` (main thread only: signals are delivered there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

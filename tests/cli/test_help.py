@@ -40,7 +40,8 @@ def test_one_key_per_setting(capsys):
     assert "batch_size: 32" in _help(capsys, "train") and "  batch_size: 16" not in _help(capsys, "train")
     assert "num_workers" not in _help(capsys, "train")
     for args, kept in ((["train", "data.batch_size=8"], "run.batch_size"),
-                       (["train", "run.num_workers=2"], "data.workers"), (["evaluate", "data.batch_size=8"], "batch_size"),
+                       (["train", "run.num_workers=2"], "data.workers"),
+                       (["evaluate", "data.batch_size=8"], "batch_size"),
                        (["iotest", "data.batch_size=8"], "run.minibatch_size")):
         assert main(args) == 2
         err = capsys.readouterr().err.strip()

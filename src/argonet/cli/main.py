@@ -7,12 +7,10 @@ argonet's own errors print as one line and exit with status 2.
 from __future__ import annotations
 
 from importlib import import_module
-import signal
 import sys
-import threading
 
 from argonet import __version__
-from argonet.errors import ArgonetError, Terminated
+from argonet.errors import ArgonetError, Terminated, sigterm_as_interrupt
 
 #: command → (module, config class path, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -72,11 +70,6 @@ def _load(path: str):
     return getattr(import_module(module), attr)
 
 
-def _terminate(signum, frame) -> None:
-    """SIGTERM handler: raise where the program is, like Ctrl-C, so that temporaries are removed."""
-    raise Terminated()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -92,8 +85,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"argonet: error: unknown command {command!r} ({nearest(command, COMMANDS)})", file=sys.stderr)
         return 2
     module_name, schema_path, _ = COMMANDS[command]
-    main_thread = threading.current_thread() is threading.main_thread()    # signals reach the main thread only
-    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         from argonet.conf.compose import compose
         from argonet.conf.help import help_text
@@ -106,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         if wants_help:              # the options with these overrides applied (train task=classify: its sections)
             print(help_text(command, COMMANDS[command][2], cfg))
             return 0
-        module.run(cfg)
+        with sigterm_as_interrupt():
+            module.run(cfg)
     except ArgonetError as err:
         print(f"argonet {command}: error: {err}", file=sys.stderr)
         return 2
@@ -122,9 +114,6 @@ def main(argv: list[str] | None = None) -> int:
         how = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
         print(f"argonet {command}: {how}; {kept}", file=sys.stderr)
         return 143 if isinstance(err, Terminated) else 130
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
