@@ -22,8 +22,6 @@ from argonet.eval.metrics import auc, roc_curve
 
 #: the three flavours of the reference matrix, in its order (rows true, columns predicted)
 THREE_FLAVOURS = ("NUMU_CC", "NUE_CC", "NC")
-#: the class the reference drops from its predictions
-DROPPED = "NUTAU_CC"
 #: reference_outputs/confusion_mat.npy of the dune-cvn tutorial (rows true numu/nue/NC, columns predicted)
 OFFICIAL_CONFUSION = ((93, 1, 5), (1, 89, 4), (4, 5, 90))
 OFFICIAL_EVENTS_PER_CLASS = 100

@@ -221,11 +221,6 @@ class Larcv3File(LazyH5File):
         entry = self._entry(entry, f"sparse3d/{producer}")
         return self._sparse_range("sparse3d", producer, entry, entry + 1).images(0)
 
-    def sparse3d_range(self, producer: str, start: int, stop: int) -> SparseBatch:
-        """Entries start..stop of a sparse3d product in flat arrays."""
-        start, stop = self._range(start, stop, f"sparse3d/{producer}")
-        return self._sparse_range("sparse3d", producer, start, stop)
-
     def _clusters(self, product_type: str, producer: str, entry: int) -> list[list[SparseImage]]:
         """Instance masks of one entry: [projection][cluster]."""
         name = L.product_key(product_type, producer)
