@@ -19,6 +19,7 @@ from argonet.data.collate import collate_dense
 from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, SegmentationDataset, SparseDataset
 from argonet.data.image_files import ImageFolderDataset, JetImageDataset
 from argonet.data.jet_features import JetFeatureDataset
+from argonet.data.protocols import AugmentedDataset, BatchReadingDataset
 from argonet.data.real import CvnDataset, Larcv2Dataset, WireCellSegmentation
 from argonet.data.sparse_batches import SparseSegmentationDataset
 from argonet.errors import ConfigError
@@ -166,7 +167,7 @@ def build_loader(dataset: Dataset, cfg: DataConfig, entries: Sequence[int] | Non
                    pin_memory=torch.cuda.is_available() if cfg.pin_memory is None else cfg.pin_memory,
                    persistent_workers=cfg.persistent_workers and cfg.workers > 0,
                    prefetch_factor=cfg.prefetch_factor if cfg.workers > 0 else None)
-    if getattr(dataset, "reads_batches", False):
+    if isinstance(dataset, BatchReadingDataset) and dataset.reads_batches:
         return DataLoader(BatchReader(dataset), sampler=sampler, batch_size=None, collate_fn=collate_dense, **options)
     collate_fn = collate_fn or getattr(dataset, "collate_fn", collate_dense)
     return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate_fn, **options)
@@ -177,7 +178,7 @@ def build_loaders(dataset: Dataset, cfg: DataConfig, *, rank: int | None = None,
     """train/val/test loaders over the seeded split of the dataset's entries (empty splits left out);
     random flips only in training."""
     splits = split_entries(len(dataset), cfg.split, cfg.seed, cfg.split_block)
-    plain = dataset.without_augment() if hasattr(dataset, "without_augment") else dataset
+    plain = dataset.without_augment() if isinstance(dataset, AugmentedDataset) else dataset
     return {name: build_loader(dataset if name == "train" else plain, cfg, entries, train=name == "train",
                                rank=rank, world_size=world_size)
             for name, entries in splits.items() if len(entries)}

@@ -38,6 +38,7 @@ from argonet.io.atomic import scratch_folder
 from argonet.io.larcv3_copy import copy_with_products
 from argonet.io.outputs import check_writable
 from argonet.models.checkpoint import CheckpointMismatch
+from argonet.models.protocols import ChecksImageShape
 from argonet.recipes.exported import exported_runner, read_model_file
 from argonet.tasks.segment import predict_batch
 from argonet.train.checkpoint import from_checkpoint
@@ -101,7 +102,7 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
     dataset = build_dataset(kind, replace(data, augment=[]), **extra)
     model = (exported_runner(state, cfg.checkpoint, "segment") if "runner" in state
              else load_segmenter(state, cfg.checkpoint, dataset.in_channels))
-    if hasattr(model, "check_image_shape"):
+    if isinstance(model, ChecksImageShape):
         model.check_image_shape(dataset.image_shape, "the data's image (after data.downsample)")
     device = resolve_device(cfg.device)
     precision = Precision(device, autocast_dtype(cfg.amp, device))

@@ -27,6 +27,7 @@ from argonet.data.datasets import ClassificationDataset, PlaneImageDataset, Segm
 from argonet.data.energy import EnergyDataset
 from argonet.data.loader import build_dataset, build_loaders
 from argonet.errors import ConfigError, DataError
+from argonet.models.protocols import ChecksImageShape
 from argonet.tasks.classify import ClassifyTask
 from argonet.tasks.regress import RegressTask
 from argonet.tasks.segment import SegmentTask
@@ -128,7 +129,7 @@ def _train_segmentation(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallba
     shape = asdict(cfg.uresnet) if cfg.model.name in UNET_MODELS else None
     model, report = build_model(cfg.model, num_classes=len(dataset.class_names), in_chans=dataset.in_channels,
                                 options=shape, seed=cfg.run.seed)     # the same initial weights for the same seed
-    if hasattr(model, "check_image_shape"):
+    if isinstance(model, ChecksImageShape):
         model.check_image_shape(dataset.image_shape, "the data's image (after data.downsample and data.crop)")
     task = SegmentTask(dataset.class_names, balance=cfg.loss.balance, focal_gamma=cfg.loss.focal_gamma)
     return _fit(cfg, dataset, model, report, task, segmentation_spec(dataset, cfg.data), callbacks)

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 import math
 from pathlib import Path
 import time
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 from torch import Tensor, nn
@@ -38,6 +38,7 @@ from argonet.train.optim import build_optimizer, build_scheduler
 from argonet.train.runtime import Precision, autocast_dtype, determinism, resolve_device, seed_everything, to_device
 
 
+@runtime_checkable
 class Task(Protocol):
     """What the engine trains: a loss (and outputs) for a batch, metrics for a whole set."""
 

@@ -12,6 +12,7 @@ from torch.optim.lr_scheduler import LambdaLR
 
 from argonet.conf.train import OptimConfig
 from argonet.errors import ConfigError
+from argonet.models.protocols import GroupedModel
 
 
 def param_groups(model: nn.Module, cfg: OptimConfig) -> list[dict]:
@@ -21,7 +22,7 @@ def param_groups(model: nn.Module, cfg: OptimConfig) -> list[dict]:
     parameters no group matches train at the full rate. Biases and normalisation weights (tensors
     of one dimension) get no weight decay.
     """
-    matcher = model.group_matcher() if hasattr(model, "group_matcher") else {}
+    matcher = model.group_matcher() if isinstance(model, GroupedModel) else {}
     names = list(matcher)
     for name in cfg.group_lr:
         if name not in names:
