@@ -135,7 +135,7 @@ class AtomicPath(_Atomic):
             raise FormatError("is a folder; name a file to write (e.g. a path ending in the file name)",
                               file=str(self.path))
         if self.path.exists() and not self.overwrite:
-            raise FormatError("already exists; pass overwrite=true to replace it", file=str(self.path))
+            raise FormatError("already exists; pass overwrite=True to replace it", file=str(self.path))
 
     def commit(self) -> Path:
         """Move the finished temporary file onto the final name."""
