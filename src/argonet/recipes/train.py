@@ -65,7 +65,7 @@ def loaders(dataset: PlaneImageDataset, data: DataConfig, batch_size: int) -> di
 
 
 #: what a training run writes into its folder (removed by ``overwrite=true``)
-RUN_FILES = (LAST, BEST, "train.log", "training_curves.png", "tensorboard")
+RUN_FILES = (LAST, BEST, "train.log", "run.json", "scalars.jsonl", "training_curves.png", "tensorboard")
 
 
 def claim_run_folder(out: Path, resume: bool, overwrite: bool) -> None:

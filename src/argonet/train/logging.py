@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 from tqdm import tqdm
 
+from argonet.io.atomic import AtomicPath
+
 T = TypeVar("T")
 
 
@@ -68,9 +70,8 @@ class RunLog:
         except (OSError, ValueError):
             current = {}
         current.update(fields, pid=os.getpid(), updated=time.time())
-        tmp = self.state_path.with_name(f".{self.state_path.name}.{os.getpid()}.part")
-        tmp.write_text(json.dumps(current, indent=1, default=str))
-        os.replace(tmp, self.state_path)
+        with AtomicPath(self.state_path, overwrite=True) as out:
+            out.tmp.write_text(json.dumps(current, indent=1, default=str))
 
     def progress(self, iterable: Iterable[T], total: int | None, desc: str) -> Iterator[T]:
         """``iterable`` with a tqdm bar on rank 0 (replacing the previous bar)."""
