@@ -200,17 +200,17 @@ def test_train_initial_weights_follow_run_seed(sample, tmp_path):
     assert not all(torch.equal(runs[0][k], runs[2][k]) for k in runs[0])
 
 
-def test_transfer_new_head_follows_run_seed(transfer):
-    from argonet.conf.train import ModelConfig
-    from argonet.train.model_setup import build_model
-    from argonet.train.runtime import seed_everything
+def test_transfer_baseline_initial_weights_follow_run_seed(sample, tmp_path):
+    from argonet.recipes.transfer import _baseline, _Stages
 
-    seed_everything(0)                       # the transfer fixture's run.seed
-    cfg = ModelConfig(name="smallcnn", checkpoint=str(transfer.checkpoints["baseline"]), replace_head=True)
-    model, _ = build_model(cfg, num_classes=len(CLASSES), in_chans=3)
-    head = model.classifier_name
-    for key, value in model.get_classifier().state_dict().items():
-        assert torch.equal(value, transfer.initial_head[f"{head}.{key}"]), key
+    weights = []
+    for i in range(2):
+        cfg = compose("transfer", TransferConfig, ["model.name=smallcnn", f"data.file={sample}", "baseline.epochs=1",
+                                                   f"run.output_dir={tmp_path / str(i)}", "run.max_steps=1", *QUIET])
+        torch.manual_seed(1000 + i)          # a different global random state before each run
+        with one_torch_thread():
+            weights.append(torch.load(_baseline(_Stages(cfg)), map_location="cpu", weights_only=True)["model"])
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
 
 
 def test_train_refuses_a_folder_holding_a_run_unless_overwrite(sample, tmp_path, capsys):
