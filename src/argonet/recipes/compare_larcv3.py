@@ -144,8 +144,7 @@ def compare_larcv3(real: str, sim: list[str], output_dir: str, *, charge: str = 
     """Compare simulated full readouts with real ones (files, or ``reference:NAME``); writes the report folder."""
     sim_paths = expand_paths(sim, "sim")
     real_paths = None if real.startswith(REFERENCE_PREFIX) else expand_paths([real], "real")
-    out = AtomicFolder(output_dir, overwrite=overwrite)     # refuses an existing folder before any work
-    try:
+    with AtomicFolder(output_dir, overwrite=overwrite) as out:    # refuses an existing folder before any work
         simulated, sim_example = read_sample(sim_paths, charge, labels, max_events)
         if real_paths is None:
             ref = load_reference(real[len(REFERENCE_PREFIX):])
@@ -165,10 +164,6 @@ def compare_larcv3(real: str, sim: list[str], output_dir: str, *, charge: str = 
                   "products": {"charge": charge, "labels": labels}, "comparison": comparison}
         names = write_report(out.tmp, report, real_sample, simulated,
                              (real_example, sim_example) if examples else None)
-        out.commit()
-    except BaseException:
-        out.discard()
-        raise
     print(markdown_table(comparison, report["planes"]))
     print(f"wrote {', '.join(names)} to {output_dir}")
     return report

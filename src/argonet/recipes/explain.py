@@ -147,13 +147,10 @@ def _majority(values: np.ndarray) -> int:
 def save_figure(fig, path: Path) -> Path:
     """PNG written under a temporary name, then renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = AtomicPath(path, overwrite=True)
     try:
-        fig.savefig(out.tmp, dpi=110, format=path.suffix.lstrip(".") or "png")
-        return out.commit()
-    except BaseException:
-        out.discard()
-        raise
+        with AtomicPath(path, overwrite=True) as out:
+            fig.savefig(out.tmp, dpi=110, format=path.suffix.lstrip(".") or "png")
+        return out.path
     finally:
         plt.close(fig)
 

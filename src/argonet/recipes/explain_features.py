@@ -150,13 +150,9 @@ def penultimate(model: nn.Module, dataset, entries: np.ndarray) -> tuple[np.ndar
 
 def _write_text(text: str, path: Path) -> Path:
     """A text file written under a temporary name, then renamed."""
-    out = AtomicPath(path, overwrite=True)
-    try:
+    with AtomicPath(path, overwrite=True) as out:
         out.tmp.write_text(text)
-        return out.commit()
-    except BaseException:
-        out.discard()
-        raise
+    return out.path
 
 
 def explain_embedding(cfg: ExplainConfig) -> FeatureViews:

@@ -28,6 +28,7 @@ from argonet import __version__
 from argonet.conf.export import SUFFIXES, ExportConfig
 from argonet.errors import ConfigError
 from argonet.io import AtomicPath
+from argonet.io.atomic import scratch_folder
 from argonet.models.checkpoint import stored_builder
 from argonet.recipes.exported import EXPORT_FORMAT, encode_metadata, first_line, load_exported
 from argonet.train.checkpoint import from_checkpoint
@@ -179,12 +180,11 @@ def default_output(checkpoint: str | os.PathLike, fmt: str) -> Path:
 def export_model(trained: TrainedModel, fmt: str, output: str | os.PathLike, *, exporter: str = "dynamo",
                  opset: int | None = None, tolerance: float = 1e-4, overwrite: bool = False) -> ExportResult:
     """Write ``trained`` as ``fmt`` to ``output``, checked against the eager model; atomic."""
-    out = AtomicPath(output, overwrite)
     start = time.perf_counter()
     metadata = export_metadata(trained)
     what = "ONNX" if fmt == "onnx" else "TorchScript"
-    try:
-        with tempfile.TemporaryDirectory(dir=out.path.parent, prefix=f".{out.path.name}.") as tmp:
+    with AtomicPath(output, overwrite) as out:
+        with scratch_folder(out.path) as tmp:
             path = Path(tmp) / f"model{SUFFIXES[fmt]}"
             try:
                 with quiet():
@@ -205,11 +205,7 @@ def export_model(trained: TrainedModel, fmt: str, output: str | os.PathLike, *, 
                                   f"model (relative difference {difference:.3g} > tolerance {tolerance:g}); "
                                   "its forward pass may depend on the input in a way tracing cannot keep")
             os.replace(path, out.tmp)
-        result = ExportResult(out.commit(), fmt, trained.name, difference, time.perf_counter() - start, metadata)
-    except BaseException:
-        out.discard()
-        raise
-    return result
+    return ExportResult(out.path, fmt, trained.name, difference, time.perf_counter() - start, metadata)
 
 
 def run_export(cfg: ExportConfig) -> ExportResult:
