@@ -86,3 +86,13 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def interruption(err: KeyboardInterrupt, atomic: bool) -> tuple[str, int]:
+    """(one-line message, exit status) for Ctrl-C (130) or SIGTERM (143); ``atomic``: the command's output
+    appears only when complete, else (training) its checkpoints are kept."""
+    kept = ("no partial output was kept" if atomic
+            else "checkpoints written so far are kept; continue with run.resume=true")
+    if isinstance(err, Terminated):
+        return f"terminated (SIGTERM); {kept}", 143
+    return f"interrupted; {kept}", 130

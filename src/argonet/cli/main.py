@@ -10,7 +10,7 @@ from importlib import import_module
 import sys
 
 from argonet import __version__
-from argonet.errors import ArgonetError, Terminated, sigterm_as_interrupt
+from argonet.errors import ArgonetError, interruption, sigterm_as_interrupt
 
 #: command → (module, config class path, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -87,11 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     module_name, schema_path, _ = COMMANDS[command]
     try:
         from argonet.conf.compose import compose
-        from argonet.conf.help import help_text
+        from argonet.conf.help import help_text, split_help
         module = import_module(module_name)
         schema = _load(schema_path)
-        wants_help = any(a in ("-h", "--help") for a in args)
-        args = [a for a in args if a not in ("-h", "--help")]
+        wants_help, args = split_help(args)
         overrides = getattr(module, "positional_overrides", lambda a: a)(args)
         cfg = compose(command, schema, overrides)
         if wants_help:              # the options with these overrides applied (train task=classify: its sections)
@@ -109,11 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"argonet {command}: error: {err.strerror or err}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as err:
-        kept = ("no partial output was kept" if command in ATOMIC_COMMANDS
-                else "checkpoints written so far are kept; continue with run.resume=true")
-        how = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
-        print(f"argonet {command}: {how}; {kept}", file=sys.stderr)
-        return 143 if isinstance(err, Terminated) else 130
+        message, status = interruption(err, atomic=command in ATOMIC_COMMANDS)
+        print(f"argonet {command}: {message}", file=sys.stderr)
+        return status
     return 0
 
 

@@ -94,6 +94,12 @@ def hidden_keys(cfg: Any) -> set[str]:
     return hidden | set(getattr(type(cfg), "REPLACED_KEYS", {}))
 
 
+def split_help(args: list[str]) -> tuple[bool, list[str]]:
+    """(whether ``-h``/``--help`` is among ``args``, the other arguments)."""
+    rest = [a for a in args if a not in ("-h", "--help")]
+    return len(rest) != len(args), rest
+
+
 def help_text(command: str, summary: str, cfg: Any) -> str:
     """The ``--help`` page of ``command`` for configuration ``cfg`` (defaults and the overrides given)."""
     lines = describe(cfg, hidden_keys(cfg))
