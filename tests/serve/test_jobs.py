@@ -29,7 +29,7 @@ def test_a_good_form_becomes_train_overrides(form, world):
     ({"data": "../secret.txt"}, "data", "refused path"),
     ({"data": "missing.h5"}, "data", "no file"),
     ({"epochs": "many"}, "run.epochs", "many"),
-    ({"task": "regress"}, "task", "unknown task 'regress'"),
+    ({"task": "detect"}, "task", "unknown task 'detect'"),
     ({"extra": "optim.name=adamm"}, "optim.name", "adamm"),
     ({"extra": "run.nonsense=1"}, "run.nonsense", ""),
     ({"extra": "run.output_dir=/tmp/x"}, "run.output_dir", "set by the form"),
