@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-
-import torch
 
 from argonet.conf.compose import compose
 from argonet.conf.sweep import SweepConfig
+from torch_threads import one_torch_thread  # noqa: F401  (re-exported for the sweep tests)
 
 SPACE = """\
 optim.lr: {type: float, low: 1e-3, high: 0.3, log: true}
 model.options.hidden: {type: int, low: 8, high: 32, step: 8}
 optim.name: [sgd, adamw]
 """
-
-
-@contextmanager
-def one_torch_thread() -> Iterator[None]:
-    """Run the block with one torch thread (module fixtures run before the per-test fixture)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def sweep_args(jet_file: Path, space_file: Path, folder: Path, *extra: str) -> list[str]:

@@ -29,7 +29,7 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether process ``pid`` runs on this machine (one of another user counts as running)."""
     try:
         os.kill(pid, 0)
@@ -59,7 +59,7 @@ def remove_stale(path: str | os.PathLike) -> list[Path]:
         if not (name.startswith(start) and name.endswith((SUFFIX, ".old"))):
             continue
         pid = name[len(start):].split(".", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             _remove(Path(entry.path))
             removed.append(Path(entry.path))
     return removed

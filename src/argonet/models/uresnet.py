@@ -35,6 +35,24 @@ from argonet.models.registry import register_model
 log = logging.getLogger(__name__)
 
 
+def check_options(num_classes: int, in_chans: int, *, depth: int, filters: int, growth: str, blocks_per_layer: int,
+                  blocks_deepest: int, deepest_kernel: int, downsampling: str, upsampling: str,
+                  connections: str) -> None:
+    """ConfigError naming the ``uresnet.*`` key of the first option a UResNet (dense or sparse) cannot be built with."""
+    for name, value, low in (("model.num_classes", num_classes, 2), ("model.in_chans", in_chans, 1),
+                             ("uresnet.depth", depth, 1), ("uresnet.filters", filters, 1),
+                             ("uresnet.blocks_per_layer", blocks_per_layer, 0),
+                             ("uresnet.blocks_deepest", blocks_deepest, 0),
+                             ("uresnet.deepest_kernel", deepest_kernel, 1)):
+        if value < low:
+            raise ConfigError(name, f"must be >= {low} (got {value})")
+    if deepest_kernel % 2 == 0:
+        raise ConfigError("uresnet.deepest_kernel", f"must be odd (got {deepest_kernel})")
+    for value, choices, field in ((growth, GROWTH, "growth"), (downsampling, DOWNSAMPLING, "downsampling"),
+                                  (upsampling, UPSAMPLING, "upsampling"), (connections, CONNECTIONS, "connections")):
+        _choice(value, choices, field)
+
+
 def _choice(value: str, choices: tuple[str, ...], field: str) -> str:
     """``value`` when it is one of ``choices``; ConfigError naming ``uresnet.<field>`` otherwise."""
     if value not in choices:
@@ -136,19 +154,10 @@ class UResNet(nn.Module):
                  batch_norm: bool = True, downsampling: str = "max_pool", upsampling: str = "interpolate",
                  connections: str = "concat"):
         super().__init__()
-        for name, value, low in (("model.num_classes", num_classes, 2), ("model.in_chans", in_chans, 1),
-                                 ("uresnet.depth", depth, 1), ("uresnet.filters", filters, 1),
-                                 ("uresnet.blocks_per_layer", blocks_per_layer, 0),
-                                 ("uresnet.blocks_deepest", blocks_deepest, 0), ("uresnet.deepest_kernel",
-                                                                                 deepest_kernel, 1)):
-            if value < low:
-                raise ConfigError(name, f"must be >= {low} (got {value})")
-        if deepest_kernel % 2 == 0:
-            raise ConfigError("uresnet.deepest_kernel", f"must be odd (got {deepest_kernel})")
-        _choice(growth, GROWTH, "growth")
-        _choice(downsampling, DOWNSAMPLING, "downsampling")
-        _choice(upsampling, UPSAMPLING, "upsampling")
-        _choice(connections, CONNECTIONS, "connections")
+        check_options(num_classes, in_chans, depth=depth, filters=filters, growth=growth,
+                      blocks_per_layer=blocks_per_layer, blocks_deepest=blocks_deepest,
+                      deepest_kernel=deepest_kernel, downsampling=downsampling, upsampling=upsampling,
+                      connections=connections)
         self.num_classes, self.in_chans, self.depth, self.connections = num_classes, in_chans, depth, connections
         widths = [filters * 2 ** k if growth == "multiplicative" else filters * (k + 1) for k in range(depth + 1)]
         self.widths = widths

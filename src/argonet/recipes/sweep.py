@@ -24,6 +24,7 @@ from optuna.trial import FrozenTrial, Trial, TrialState
 
 from argonet.conf.sweep import SweepConfig, objective_key
 from argonet.errors import ArgonetError, ConfigError
+from argonet.io.atomic import process_alive
 from argonet.recipes.sweep_report import config_yaml, redact, write_atomic, write_reports, write_sweep_json
 from argonet.recipes.sweep_plan import SweepPlan, make_plan
 from argonet.recipes.sweep_space import apply_params
@@ -110,15 +111,7 @@ def counted(trial: FrozenTrial) -> bool:
 
 def _alive(pid: int) -> bool:
     """Whether process ``pid`` runs on this machine (never this process: it has just started)."""
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid != os.getpid() and process_alive(pid)
 
 
 def recover(study: optuna.Study) -> list[int]:

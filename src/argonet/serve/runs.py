@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from argonet.errors import DataError
+from argonet.io.atomic import process_alive
 
 RUN_MARKERS = ("run.json", "train.log", "checkpoint.pt")
 CHECKPOINTS = ("checkpoint.pt", "best.pt")
@@ -105,11 +106,8 @@ def read_scalars(folder: Path) -> dict[str, dict[str, list[float]]]:
 
 
 def _pid_alive(pid: Any) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (OSError, TypeError, ValueError):
-        return False
-    return True
+    """Whether the run's recorded process still runs (a missing or malformed pid counts as gone)."""
+    return str(pid).isdigit() and process_alive(int(pid))
 
 
 def status_of(state: dict[str, Any], folder: Path) -> str:

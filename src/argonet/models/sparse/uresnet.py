@@ -22,14 +22,13 @@ import logging
 import torch
 from torch import Tensor, nn
 
-from argonet.conf.segment import CONNECTIONS, DOWNSAMPLING, GROWTH, UPSAMPLING
 from argonet.errors import ConfigError, DataError
 from argonet.models.registry import register_model
 from argonet.models.sparse.grid import Grid
 from argonet.models.sparse.layers import (DownConv2d, NearestUp, SparseBatchNorm, SparseMaxPool2d, SparseReLU,
                                           SparseTensor, SubmConv2d, UpConv2d, from_dense, to_dense)
 from argonet.models.uresnet import _blocks as dense_blocks
-from argonet.models.uresnet import _choice
+from argonet.models.uresnet import check_options
 from argonet.models.uresnet import _conv as dense_conv
 from argonet.models.uresnet import parameter_count
 
@@ -123,19 +122,10 @@ class SparseUResNet(nn.Module):
                  batch_norm: bool = True, downsampling: str = "max_pool", upsampling: str = "interpolate",
                  connections: str = "concat"):
         super().__init__()
-        for name, value, low in (("model.num_classes", num_classes, 2), ("model.in_chans", in_chans, 1),
-                                 ("uresnet.depth", depth, 1), ("uresnet.filters", filters, 1),
-                                 ("uresnet.blocks_per_layer", blocks_per_layer, 0),
-                                 ("uresnet.blocks_deepest", blocks_deepest, 0),
-                                 ("uresnet.deepest_kernel", deepest_kernel, 1)):
-            if value < low:
-                raise ConfigError(name, f"must be >= {low} (got {value})")
-        if deepest_kernel % 2 == 0:
-            raise ConfigError("uresnet.deepest_kernel", f"must be odd (got {deepest_kernel})")
-        for value, choices, field in ((growth, GROWTH, "growth"), (downsampling, DOWNSAMPLING, "downsampling"),
-                                      (upsampling, UPSAMPLING, "upsampling"), (connections, CONNECTIONS,
-                                                                               "connections")):
-            _choice(value, choices, field)
+        check_options(num_classes, in_chans, depth=depth, filters=filters, growth=growth,
+                      blocks_per_layer=blocks_per_layer, blocks_deepest=blocks_deepest,
+                      deepest_kernel=deepest_kernel, downsampling=downsampling, upsampling=upsampling,
+                      connections=connections)
         self.num_classes, self.in_chans, self.depth = num_classes, in_chans, depth
         widths = [filters * 2 ** k if growth == "multiplicative" else filters * (k + 1) for k in range(depth + 1)]
         self.widths = widths
