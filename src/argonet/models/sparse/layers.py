@@ -113,6 +113,46 @@ class _RulebookConv(torch.autograd.Function):
         return grad_x, grad_w, None, None, None, None
 
 
+def _im2col(x: Tensor, table: Tensor) -> Tensor:
+    """(N, K * C) rows of ``x`` (M, C) under each of the K columns of ``table`` (N, K), zeros where it holds M."""
+    padded = torch.cat([x, x.new_zeros((1, x.shape[1]))])
+    return padded.index_select(0, table.view(-1)).view(table.shape[0], -1)
+
+
+class _SubmConv(torch.autograd.Function):
+    """Same-size convolution over a neighbour table (N, K): one gather of every site's K neighbour rows (a
+    zero row for inactive ones) into an (N, K * Cin) matrix and one GEMM with the stacked weights; backward
+    is the same with the kernel flipped (a submanifold neighbourhood is symmetric), so nothing is scattered."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor, table: Tensor, dtype: torch.dtype) -> Tensor:
+        with torch.autocast(x.device.type, enabled=False):
+            xc, wc = x.to(dtype), weight.to(dtype)
+            out = _im2col(xc, table) @ wc.reshape(-1, wc.shape[2])
+        ctx.save_for_backward(xc, wc)
+        ctx.table, ctx.x_dtype, ctx.w_dtype = table, x.dtype, weight.dtype
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        xc, wc = ctx.saved_tensors
+        grad_x = grad_w = None
+        with torch.autocast(xc.device.type, enabled=False):
+            grad = grad.to(wc.dtype).contiguous()
+            if ctx.needs_input_grad[1]:
+                grad_w = (_im2col(xc, ctx.table).t() @ grad).view(wc.shape).to(ctx.w_dtype)
+            if ctx.needs_input_grad[0]:
+                flipped = wc.flip(0).transpose(1, 2).reshape(-1, wc.shape[1])
+                grad_x = (_im2col(grad, ctx.table) @ flipped).to(ctx.x_dtype)
+        return grad_x, grad_w, None, None
+
+
+def subm_conv(x: Tensor, weight: Tensor, table: Tensor) -> Tensor:
+    """(N, Cout) rows of a same-size convolution of ``x`` (N, Cin) with ``weight`` (K, Cin, Cout) over the
+    neighbour ``table`` (N, K) of ``Grid.neighbours``."""
+    return _SubmConv.apply(x, weight, table, _compute_dtype(x))
+
+
 def rulebook_conv(x: Tensor, weight: Tensor, book: Rulebook, n_out: int, centre: int = -1) -> Tensor:
     """(n_out, Cout) rows of a convolution of ``x`` (N, Cin) with ``weight`` (K, Cin, Cout) over ``book``;
     offset ``centre`` (if >= 0) maps every row onto itself (n_out = N) and is not in the book."""
@@ -173,8 +213,7 @@ class SubmConv2d(_Conv):
             dense = to_dense(x.replace(x.features.to(dtype)))
             out = F.conv2d(dense, self.weight.to(dtype), None, padding=self.kernel // 2)
             return x.replace(self._bias(from_dense(out, x.grid)))
-        out = rulebook_conv(x.features, self.matrix(), x.grid.rulebook(self.kernel), len(x.grid),
-                            centre=self.kernel * self.kernel // 2)
+        out = subm_conv(x.features, self.matrix(), x.grid.neighbours(self.kernel))
         return x.replace(self._bias(out))
 
 
