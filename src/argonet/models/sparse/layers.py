@@ -54,7 +54,7 @@ def _compute_dtype(x: Tensor) -> torch.dtype:
 
 #: submanifold convolutions at grids with at least this fraction of active pixels run as dense convolutions
 #: (oneDNN) read at the active sites: equal results, and faster where most neighbours are active
-DENSE_OCCUPANCY = 0.25
+DENSE_OCCUPANCY = 0.5
 
 
 class _RulebookConv(torch.autograd.Function):
