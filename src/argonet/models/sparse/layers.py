@@ -113,9 +113,17 @@ class _RulebookConv(torch.autograd.Function):
         return grad_x, grad_w, None, None, None, None
 
 
-def _im2col(x: Tensor, table: Tensor) -> Tensor:
-    """(N, K * C) rows of ``x`` (M, C) under each of the K columns of ``table`` (N, K), zeros where it holds M."""
-    padded = torch.cat([x, x.new_zeros((1, x.shape[1]))])
+def _padded(x: Tensor, dtype: torch.dtype) -> Tensor:
+    """``x`` (N, C) in ``dtype`` with a zero row N appended (one copy, which is also the cast)."""
+    out = x.new_empty((x.shape[0] + 1, x.shape[1]), dtype=dtype)
+    out[:-1].copy_(x)
+    out[-1].zero_()
+    return out
+
+
+def _im2col(padded: Tensor, table: Tensor) -> Tensor:
+    """(N, K * C) rows of ``padded`` (M + 1, C) under each of the K columns of ``table`` (N, K), whose
+    entries M point at the zero row."""
     return padded.index_select(0, table.view(-1)).view(table.shape[0], -1)
 
 
@@ -127,23 +135,23 @@ class _SubmConv(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, table: Tensor, dtype: torch.dtype) -> Tensor:
         with torch.autocast(x.device.type, enabled=False):
-            xc, wc = x.to(dtype), weight.to(dtype)
-            out = _im2col(xc, table) @ wc.reshape(-1, wc.shape[2])
-        ctx.save_for_backward(xc, wc)
+            xp, wc = _padded(x, dtype), weight.to(dtype)
+            out = _im2col(xp, table) @ wc.reshape(-1, wc.shape[2])
+        ctx.save_for_backward(xp, wc)
         ctx.table, ctx.x_dtype, ctx.w_dtype = table, x.dtype, weight.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad: Tensor):
-        xc, wc = ctx.saved_tensors
+        xp, wc = ctx.saved_tensors
         grad_x = grad_w = None
-        with torch.autocast(xc.device.type, enabled=False):
-            grad = grad.to(wc.dtype).contiguous()
+        with torch.autocast(xp.device.type, enabled=False):
+            gp = _padded(grad, wc.dtype)
             if ctx.needs_input_grad[1]:
-                grad_w = (_im2col(xc, ctx.table).t() @ grad).view(wc.shape).to(ctx.w_dtype)
+                grad_w = (_im2col(xp, ctx.table).t() @ gp[:-1]).view(wc.shape).to(ctx.w_dtype)
             if ctx.needs_input_grad[0]:
                 flipped = wc.flip(0).transpose(1, 2).reshape(-1, wc.shape[1])
-                grad_x = (_im2col(grad, ctx.table) @ flipped).to(ctx.x_dtype)
+                grad_x = (_im2col(gp, ctx.table) @ flipped).to(ctx.x_dtype)
         return grad_x, grad_w, None, None
 
 
