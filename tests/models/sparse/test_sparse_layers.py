@@ -64,6 +64,17 @@ def test_submanifold_conv_equals_conv2d_at_the_active_sites(threads, tracks, ker
     _check(out, F.conv2d(x_dense, weight, b, padding=kernel // 2), x, x_dense, params)
 
 
+@pytest.mark.parametrize("kernel", [3, 5])
+def test_submanifold_conv_gathering_all_neighbours_equals_conv2d(threads, tracks, kernel, monkeypatch):
+    monkeypatch.setattr(layers, "DENSE_OCCUPANCY", 2.0)
+    monkeypatch.setattr(layers, "GATHER_ALL_DTYPES", (torch.float64,))     # the 16-bit path, in float64
+    x_dense, _, x = _sparse_input(tracks, kernel, 3)
+    conv = SubmConv2d(3, 5, kernel, bias=True).double()
+    weight, b = (p.detach().clone().requires_grad_(True) for p in (conv.weight, conv.bias))
+    _check(conv(x), F.conv2d(x_dense, weight, b, padding=kernel // 2), x, x_dense,
+           [(conv.weight, weight), (conv.bias, b)])
+
+
 def test_down_conv_equals_strided_conv2d_at_every_cell_with_an_active_pixel(threads, tracks):
     x_dense, mask, x = _sparse_input(tracks, 11, 4)
     conv = DownConv2d(4, 6, bias=True).double()
