@@ -23,8 +23,7 @@ def plot_training_curves(epochs: Sequence[int], losses: Mapping[str, Sequence[fl
     """
     epochs = np.asarray(epochs, dtype=float)
     n_panels = 2 if metrics else 1
-    fig, axes = plt.subplots(1, n_panels, figsize=(6.0 * n_panels, 4.4), squeeze=False)
-    fig.subplots_adjust(left=0.1 / n_panels, right=1 - 0.03 / n_panels, bottom=0.12, top=0.9, wspace=0.22)
+    fig, axes = plt.subplots(1, n_panels, figsize=(6.0 * n_panels, 4.4), squeeze=False, layout="constrained")
     panels = [(axes[0, 0], losses, "loss")] + ([(axes[0, 1], metrics, "metric")] if metrics else [])
     best = None
     val = np.asarray(losses.get("val", []), dtype=float)
