@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 #: name in the registry
 SPARSE_MODEL = "sparse-uresnet"
 #: levels (finest first) whose blocks are recomputed in backward when training
-RECOMPUTE_LEVELS = 6
+RECOMPUTE_LEVELS = 2
 
 
 @contextmanager
