@@ -4,7 +4,10 @@ SBND full readouts (neutrino + cosmics, 3 x 2048 x 1280, 20-50 k active pixels p
 Each network runs in its own fresh process with one torch thread, on events read into memory
 first: CPU-seconds per event of inference (forward + argmax, what ``argonet inference`` does)
 and of a training step (the segment task's loss and counts, backward, AdamW step; batch of one
-event), best of the timed events, and the process's peak resident memory (torch included).
+event), best of the timed events, and the process's peak resident memory (torch included;
+``peak_rss_gb``), which is also split into the resident memory before the network is built
+(imports and the events read: ``base_rss_gb``) and the rest of the peak, what the network, its
+optimiser state and its steps add (``model_peak_rss_gb``).
 Networks: CosmicTagger's layout (depth 6, 16 filters, +16 per level) for the sparse net and
 the dense net at 4 x 4 (3 x 512 x 320); depth 5 at 8 x 8 (3 x 256 x 160, whose sizes depth 6
 cannot halve). The sparse net and the dense net at 4 x 4 also run under bf16 autocast where the
@@ -51,6 +54,12 @@ def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
+def _current_gb() -> float:
+    """Resident memory of this process now, GB (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
+
+
 def _batches(path: str, net: str, n: int) -> list[dict]:
     """The first ``n`` events of ``path`` as batches of one, as the network's data path makes them."""
     from argonet.conf.data import DataConfig
@@ -71,6 +80,7 @@ def _worker(args: argparse.Namespace, net: str, bf16: bool, queue) -> None:
     torch.manual_seed(0)
     name, _, options = NETS[net]
     batches = _batches(args.file, net, args.events)
+    base_gb = _current_gb()
     model = get_model(name, num_classes=3, in_chans=3, **options)
     task = SegmentTask(CLASSES, balance="light")
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -94,7 +104,7 @@ def _worker(args: argparse.Namespace, net: str, bf16: bool, queue) -> None:
         train.append(time.process_time() - start)
     pixels = float(np.mean([len(b["coords"]) if "coords" in b else int((b["image"] != 0).sum()) for b in batches]))
     queue.put({"infer": min(infer[args.warmup:]), "train": min(train[args.warmup:]), "peak_gb": _peak_gb(),
-               "active_pixels_per_event": pixels})
+               "model_peak_gb": _peak_gb() - base_gb, "base_gb": base_gb, "active_pixels_per_event": pixels})
 
 
 def measure(args: argparse.Namespace, net: str, bf16: bool = False) -> dict:
@@ -220,10 +230,11 @@ def main() -> None:
     if cpu_has_native_bf16():
         rows["dense4_bf16"] = measure(args, "dense4", bf16=True)
     rows["dense8"] = measure(args, "dense8")
-    print(f"{'network':>12} {'active px/event':>16} {'infer CPU-s/ev':>15} {'train CPU-s/ev':>15} {'peak GB':>8}")
+    print(f"{'network':>12} {'active px/event':>16} {'infer CPU-s/ev':>15} {'train CPU-s/ev':>15} {'peak GB':>8} "
+          f"{'base GB':>8} {'model GB':>9}")
     for name, r in rows.items():
         print(f"{name:>12} {r['active_pixels_per_event']:16.0f} {r['infer']:15.3f} {r['train']:15.3f} "
-              f"{r['peak_gb']:8.2f}", flush=True)
+              f"{r['peak_gb']:8.2f} {r['base_gb']:8.2f} {r['model_peak_gb']:9.2f}", flush=True)
     acc = accuracy(args)
     load = loading(args)
     print(f"sparse vs masked dense (fp32, 8x8 events): max |logit diff| {acc['max_abs_err_vs_dense']:.2e}; "
@@ -235,7 +246,8 @@ def main() -> None:
     best = rows.get("sparse_bf16", rows["sparse"])
     summary = {"file": args.file, "events": args.events, "cpu": where, "precision": "bf16" if "sparse_bf16" in rows
                else "fp32", "infer_cpu_s_per_event": best["infer"], "train_cpu_s_per_event": best["train"],
-               "peak_rss_gb": best["peak_gb"], "fp32_infer_cpu_s_per_event": rows["sparse"]["infer"],
+               "peak_rss_gb": best["peak_gb"], "base_rss_gb": best["base_gb"],
+               "model_peak_rss_gb": best["model_peak_gb"], "fp32_infer_cpu_s_per_event": rows["sparse"]["infer"],
                "fp32_train_cpu_s_per_event": rows["sparse"]["train"], "fp32_peak_rss_gb": rows["sparse"]["peak_gb"],
                "active_pixels_per_event": rows["sparse"]["active_pixels_per_event"],
                **{f"{k}_{m}_cpu_s_per_event": rows[k][m] for k in rows if k.startswith("dense")

@@ -105,3 +105,23 @@ def test_bad_input_is_one_clear_error():
     with pytest.raises(ConfigError, match="dense network's weights"):
         check_compatible(model, dense_state)
     check_compatible(model, model.state_dict())                       # its own checkpoint fits
+
+
+def test_recomputed_blocks_give_the_same_gradients_and_statistics(tracks, monkeypatch):
+    """Training with the blocks recomputed in backward: same gradients, batch-norm statistics updated once."""
+    from argonet.models.sparse import uresnet as sparse_uresnet
+
+    mask = tracks(2, SHAPE, seed=5)
+    coords = torch.cat([torch.zeros(int(mask.sum()), 1, dtype=torch.long), mask.nonzero()], dim=1)
+    features = torch.rand(len(coords), 1, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    results = []
+    for levels in (0, TINY["depth"]):
+        monkeypatch.setattr(sparse_uresnet, "RECOMPUTE_LEVELS", levels)
+        torch.manual_seed(0)
+        model = get_model("sparse-uresnet", num_classes=3, in_chans=2, **TINY).double().train()
+        model(coords, features, SHAPE, 1).square().sum().backward()
+        results.append(({n: p.grad for n, p in model.named_parameters()}, model.state_dict()))
+    (grads0, state0), (grads1, state1) = results
+    assert grads0.keys() == grads1.keys() and all(torch.allclose(grads0[n], grads1[n]) for n in grads0)
+    assert all(torch.equal(state0[n], state1[n]) for n in state0 if "running" in n or "num_batches" in n)
+    assert any(not torch.equal(state0[n], torch.zeros_like(state0[n])) for n in state0 if "running_mean" in n)

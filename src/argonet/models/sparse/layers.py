@@ -143,18 +143,22 @@ class _SubmConv(torch.autograd.Function):
         with torch.autocast(x.device.type, enabled=False):
             xp, wc = _padded(x, dtype), weight.to(dtype)
             out = _im2col(xp, table) @ wc.reshape(-1, wc.shape[2])
-        ctx.save_for_backward(xp, wc)
+        # keep x itself where it is already in the compute dtype (it is usually a ReLU's saved output):
+        # the padded copy is rebuilt in backward rather than held from forward to backward
+        ctx.save_for_backward(x if x.dtype == dtype else xp[:-1], wc)
         ctx.table, ctx.x_dtype, ctx.w_dtype = table, x.dtype, weight.dtype
         return out
 
     @staticmethod
     def backward(ctx, grad: Tensor):
-        xp, wc = ctx.saved_tensors
+        xs, wc = ctx.saved_tensors
         grad_x = grad_w = None
-        with torch.autocast(xp.device.type, enabled=False):
+        with torch.autocast(xs.device.type, enabled=False):
             gp = _padded(grad, wc.dtype)
             if ctx.needs_input_grad[1]:
+                xp = _padded(xs, wc.dtype)
                 grad_w = (_im2col(xp, ctx.table).t() @ gp[:-1]).view(wc.shape).to(ctx.w_dtype)
+                del xp
             if ctx.needs_input_grad[0]:
                 flipped = wc.flip(0).transpose(1, 2).reshape(-1, wc.shape[1])
                 grad_x = (_im2col(gp, ctx.table) @ flipped).to(ctx.x_dtype)

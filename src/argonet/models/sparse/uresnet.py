@@ -12,15 +12,20 @@ layer outside the deepest block is read at (multiplied by the mask of) the activ
     output  logits (N, K) of K classes, in the input's row order
 
 H and W need not be multiples of 2**depth (odd sizes round up when halved). Batch norm counts
-active sites only.
+active sites only. In training, the encoder and decoder blocks of the ``RECOMPUTE_LEVELS`` finest
+levels keep only their inputs for backward and run again there (activation checkpointing: the
+same gradients for less memory; batch-norm running statistics are updated once).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 import logging
 
 import torch
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from argonet.errors import ConfigError, DataError
 from argonet.models.registry import register_model
@@ -36,6 +41,39 @@ log = logging.getLogger(__name__)
 
 #: name in the registry
 SPARSE_MODEL = "sparse-uresnet"
+#: levels (finest first) whose blocks are recomputed in backward when training
+RECOMPUTE_LEVELS = 2
+
+
+@contextmanager
+def _frozen_statistics(module: nn.Module) -> Iterator[None]:
+    """Batch norms of ``module`` leave their running statistics as they are (for a recomputed forward)."""
+    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    kept = [(m.momentum, m.num_batches_tracked.clone()) for m in norms]
+    for m in norms:
+        m.momentum = 0.0
+    try:
+        yield
+    finally:
+        for m, (momentum, tracked) in zip(norms, kept):
+            m.momentum = momentum
+            m.num_batches_tracked.copy_(tracked)
+
+
+def _recomputed(module: nn.Module, run: Callable[..., SparseTensor], *inputs: SparseTensor) -> SparseTensor:
+    """``run(*inputs)`` whose intermediate results are recomputed in backward instead of kept."""
+    calls = []
+
+    def features(*rows: Tensor) -> Tensor:
+        calls.append(1)
+        args = [x.replace(f) for x, f in zip(inputs, rows)]
+        if len(calls) == 1:
+            return run(*args).features
+        with _frozen_statistics(module):
+            return run(*args).features
+
+    out = checkpoint(features, *(x.features for x in inputs), use_reentrant=False)
+    return inputs[0].replace(out)
 
 
 def _conv(in_chans: int, out_chans: int, batch_norm: bool, kernel: int = 3) -> list[nn.Module]:
@@ -159,6 +197,14 @@ class SparseUResNet(nn.Module):
         dense = to_dense(x).reshape(batch_size, self.in_chans * c, h, w)
         return x.replace(from_dense(self.deepest(dense).reshape(n, c, h, w), x.grid))
 
+    def _recompute(self, level: int) -> bool:
+        """Whether the blocks of ``level`` are recomputed in backward (training with gradients)."""
+        return level < RECOMPUTE_LEVELS and self.training and torch.is_grad_enabled()
+
+    def _decode(self, level: int) -> Callable[[SparseTensor, SparseTensor], SparseTensor]:
+        """Join of the up-sampled features with the skip, then the decoder blocks, at ``level``."""
+        return lambda x, skip: self.decoders[level](self.joins[level](x, skip))
+
     def forward(self, coords: Tensor, features: Tensor, shape: tuple[int, int], batch_size: int) -> Tensor:
         """Logits (N, num_classes) of the sites ``coords`` (N, 4) = (event, plane, y, x) with ``features``
         (N, 1) in images of ``shape`` (H, W), ``batch_size`` events."""
@@ -178,13 +224,14 @@ class SparseUResNet(nn.Module):
                                        (int(shape[0]), int(shape[1])), batch_size * self.in_chans)
         y = self.stem(SparseTensor(features.index_select(0, order), grid))
         skips = []
-        for encode, down in zip(self.encoders, self.downs):
-            y = encode(y)
+        for k, (encode, down) in enumerate(zip(self.encoders, self.downs)):
+            y = _recomputed(encode, encode, y) if self._recompute(k) else encode(y)
             skips.append(y)
             y = down(y)
         y = self._deepest(y, batch_size)
         for k in reversed(range(self.depth)):
-            y = self.decoders[k](self.joins[k](self.ups[k](y, skips[k].grid), skips[k]))
+            y, decode = self.ups[k](y, skips[k].grid), self._decode(k)
+            y = _recomputed(self, decode, y, skips[k]) if self._recompute(k) else decode(y, skips[k])
         logits = self.head(y).features
         return logits.index_select(0, torch.argsort(order))
 
