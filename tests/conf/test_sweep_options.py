@@ -14,6 +14,9 @@ def test_one_or_several_objectives_with_their_directions():
     two = SweepOptions(objective=["val/accuracy", "cost/cpu_s_per_event"], direction=["maximize", "minimize"])
     assert two.objectives() == [("val/accuracy", "maximize"), ("cost/cpu_s_per_event", "minimize")]
     assert objective_key("val/neutrino_iou") == "val_neutrino_iou" and objective_key("train/loss") == "train_loss"
+    assert objective_key("val/fake_rate_at_90[e_vs_gamma]") == "val_fake_rate_at_90_e_vs_gamma"
+    fake_rate = "val/fake_rate_at_90[e_vs_gamma]"
+    assert SweepOptions(objective=fake_rate).objectives() == [(fake_rate, "minimize")]
     cfg = compose("sweep", SweepConfig, ["sweep.space=s.yaml", "sweep.objective=[val/accuracy,cost/parameters]",
                                          "sweep.direction=maximize", "sweep.pruner=none"])
     assert cfg.sweep.objectives() == [("val/accuracy", "maximize"), ("cost/parameters", "maximize")]

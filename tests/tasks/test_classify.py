@@ -86,3 +86,19 @@ def test_summary_counts_and_roc_of_a_perfect_classifier():
     # a perfect separation has AUC 1; NCRES has no signal events, so no ROC curve
     assert report["auc"] == {"CCQE": 1.0, "CCRES": 1.0, "NCQE": 1.0}
     assert "NCRES" not in report["roc"]
+
+
+def test_particle_id_classes_add_the_fake_rate_at_90_percent_of_each_pair():
+    # e vs gamma: 4 electrons with scores 0.9, 0.8, 0.7, 0.2 and 5 photons with 0.85, 0.6, 0.3, 0.1, 0.05.
+    # Keeping 90 % of electrons (3.6 of 4) needs the electron at 0.2: the ROC's electron efficiency climbs from
+    # 3/4 to 4/4 at that cut, while the photons above it (0.85, 0.6, 0.3) stay 3 of 5 -> fake rate 0.6
+    classes = ["SINGLE_E", "SINGLE_GAMMA", "SINGLE_MU"]
+    p_e = torch.tensor([0.9, 0.8, 0.7, 0.2, 0.85, 0.6, 0.3, 0.1, 0.05], dtype=torch.float64)
+    probs = torch.stack([p_e, 1 - p_e, torch.zeros_like(p_e)], dim=1)
+    logits = torch.log(probs.clamp_min(1e-12))
+    labels = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1, 1])
+    found = ClassifyTask(classes).metrics(logits, labels)
+    assert set(found) == {"accuracy", "balanced_accuracy", "fake_rate_at_90_e_vs_gamma", "fake_rate_at_90_e_vs_all"}
+    assert found["fake_rate_at_90_e_vs_gamma"] == pytest.approx(0.6)
+    assert found["fake_rate_at_90_e_vs_all"] == pytest.approx(0.6)      # the only background present is gamma
+    assert "fake_rate_at_90_e_vs_gamma" not in ClassifyTask(CLASSES).metrics(logits[:, :2].repeat(1, 2), labels)

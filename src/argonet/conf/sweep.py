@@ -14,12 +14,14 @@ PRUNERS = ("auto", "median", "hyperband", "none")
 DIRECTIONS = ("minimize", "maximize")
 #: measured by the sweep after training, on ``sweep.cost_batches`` validation batches
 COST_METRICS = ("cpu_s_per_event", "parameters")
-_METRIC = re.compile(r"^(val|train)/\w+$")
+_METRIC = re.compile(r"^(val|train)/\w+(\[\w+\])?$")        # val/accuracy, val/fake_rate_at_90[e_vs_gamma]
 
 
 def objective_key(name: str) -> str:
-    """The key of a training-history record (``val/accuracy`` → ``val_accuracy``) or of a cost measurement."""
-    return name.replace("/", "_", 1)
+    """The key of a training-history record (``val/accuracy`` → ``val_accuracy``,
+    ``val/fake_rate_at_90[e_vs_gamma]`` → ``val_fake_rate_at_90_e_vs_gamma``) or of a cost measurement."""
+    base, _, pair = name.partition("[")
+    return base.replace("/", "_", 1) + (f"_{pair.removesuffix(']')}" if pair else "")
 
 
 @dataclass

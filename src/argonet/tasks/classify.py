@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from argonet.errors import ConfigError, DataError
 from argonet.eval.metrics import auc, classification_report, confusion_matrix, efficiency, roc_curve
+from argonet.eval.pid import class_indices, fake_rate_at_efficiency, pair_score
 from argonet.models.freezing import eval_mode
 
 
@@ -51,12 +52,20 @@ class ClassifyTask:
         return {"loss": loss, "output": logits, "target": labels}
 
     def metrics(self, outputs: Tensor, targets: Tensor) -> dict[str, float]:
-        """accuracy and balanced_accuracy (mean efficiency over the classes present)."""
-        cm = confusion_matrix(targets.numpy(), outputs.argmax(1).numpy(), len(self.class_names))
+        """accuracy, balanced_accuracy (mean efficiency over the classes present) and, for the particle-ID
+        pairs among the classes (``eval.pid.PID_PAIRS``), ``fake_rate_at_90_<pair>`` (a sweep objective)."""
+        labels = targets.numpy()
+        cm = confusion_matrix(labels, outputs.argmax(1).numpy(), len(self.class_names))
         eff = efficiency(cm)
         total = cm.sum()
-        return {"accuracy": float(np.trace(cm) / total) if total else float("nan"),
-                "balanced_accuracy": float(np.nanmean(eff)) if np.isfinite(eff).any() else float("nan")}
+        found = {"accuracy": float(np.trace(cm) / total) if total else float("nan"),
+                 "balanced_accuracy": float(np.nanmean(eff)) if np.isfinite(eff).any() else float("nan")}
+        probs = torch.softmax(outputs.float(), dim=1).numpy()
+        for pair, (signal, backgrounds) in class_indices(self.class_names).items():
+            is_signal, score = pair_score(probs, labels, signal, backgrounds)
+            if is_signal.any() and not is_signal.all():
+                found[f"fake_rate_at_90_{pair}"] = fake_rate_at_efficiency(is_signal, score, 0.9)["fake_rate"]
+        return found
 
 
 @torch.inference_mode()
