@@ -19,6 +19,7 @@ from argonet.data.datasets import SegmentationDataset
 from argonet.eval.segmentation import confusion_per_image, summarise
 from argonet.io import Larcv3File
 from argonet.train.checkpoint import read_checkpoint
+from torch_threads import one_torch_thread
 
 TINY_NET = ["uresnet.depth=2", "uresnet.filters=2", "uresnet.blocks_per_layer=1", "uresnet.blocks_deepest=1",
             "uresnet.deepest_filters=4"]
@@ -29,14 +30,10 @@ QUIET = ["run.device=cpu", "run.progress=false", "run.tensorboard=false", "run.b
 def checkpoint(tmp_path_factory, sample_path) -> Path:
     """A tiny UResNet trained for one epoch on the 4 sample events down-sampled to 3 x 128 x 80."""
     out = tmp_path_factory.mktemp("segment")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         assert main(["train", "task=segment", f"data.file={sample_path}", "data.downsample=[16,16]",
                      "data.normalise=log1p", "data.split=[0.5,0.5,0.0]", "loss.balance=even", "run.epochs=1",
                      f"run.output_dir={out}", *TINY_NET, *QUIET]) == 0
-    finally:
-        torch.set_num_threads(previous)
     return out / "checkpoint.pt"
 
 

@@ -18,6 +18,7 @@ from argonet.io import Larcv3File
 from argonet.recipes.inference import load_segmenter
 from argonet.tasks.segment import predict_sparse_labels, sparse_confusion_counts
 from argonet.train.checkpoint import read_checkpoint
+from torch_threads import one_torch_thread
 
 TINY_NET = ["uresnet.depth=4", "uresnet.filters=2", "uresnet.blocks_per_layer=1", "uresnet.blocks_deepest=1",
             "uresnet.deepest_filters=4"]
@@ -28,14 +29,10 @@ QUIET = ["run.device=cpu", "run.progress=false", "run.tensorboard=false", "run.b
 def checkpoint(tmp_path_factory, sample_path) -> Path:
     """A tiny sparse UResNet trained for one epoch on 2 of the 4 sample events at full resolution (2048 x 1280)."""
     out = tmp_path_factory.mktemp("sparse")
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_torch_thread():
         assert main(["train", "task=segment", "model.name=sparse-uresnet", f"data.file={sample_path}",
                      "data.normalise=log1p", "data.split=[0.5,0.5,0.0]", "loss.balance=even", "run.epochs=1",
                      f"run.output_dir={out}", *TINY_NET, *QUIET]) == 0
-    finally:
-        torch.set_num_threads(previous)
     return out / "checkpoint.pt"
 
 
