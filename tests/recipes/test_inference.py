@@ -19,22 +19,15 @@ from argonet.data.datasets import SegmentationDataset
 from argonet.eval.segmentation import confusion_per_image, summarise
 from argonet.io import Larcv3File
 from argonet.train.checkpoint import read_checkpoint
-from torch_threads import one_torch_thread
+from segment_setup import tiny_net, train_tiny_segmenter
 
-TINY_NET = ["uresnet.depth=2", "uresnet.filters=2", "uresnet.blocks_per_layer=1", "uresnet.blocks_deepest=1",
-            "uresnet.deepest_filters=4"]
-QUIET = ["run.device=cpu", "run.progress=false", "run.tensorboard=false", "run.batch_size=2"]
+TINY_NET = tiny_net(2)
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, sample_path) -> Path:
     """A tiny UResNet trained for one epoch on the 4 sample events down-sampled to 3 x 128 x 80."""
-    out = tmp_path_factory.mktemp("segment")
-    with one_torch_thread():
-        assert main(["train", "task=segment", f"data.file={sample_path}", "data.downsample=[16,16]",
-                     "data.normalise=log1p", "data.split=[0.5,0.5,0.0]", "loss.balance=even", "run.epochs=1",
-                     f"run.output_dir={out}", *TINY_NET, *QUIET]) == 0
-    return out / "checkpoint.pt"
+    return train_tiny_segmenter(tmp_path_factory.mktemp("segment"), sample_path, "data.downsample=[16,16]", *TINY_NET)
 
 
 def test_train_segment_stores_what_inference_needs(checkpoint, capsys):

@@ -18,22 +18,15 @@ from argonet.io import Larcv3File
 from argonet.recipes.inference import load_segmenter
 from argonet.tasks.segment import predict_sparse_labels, sparse_confusion_counts
 from argonet.train.checkpoint import read_checkpoint
-from torch_threads import one_torch_thread
+from segment_setup import QUIET, tiny_net, train_tiny_segmenter
 
-TINY_NET = ["uresnet.depth=4", "uresnet.filters=2", "uresnet.blocks_per_layer=1", "uresnet.blocks_deepest=1",
-            "uresnet.deepest_filters=4"]
-QUIET = ["run.device=cpu", "run.progress=false", "run.tensorboard=false", "run.batch_size=2"]
+TINY_NET = tiny_net(4)
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, sample_path) -> Path:
     """A tiny sparse UResNet trained for one epoch on 2 of the 4 sample events at full resolution (2048 x 1280)."""
-    out = tmp_path_factory.mktemp("sparse")
-    with one_torch_thread():
-        assert main(["train", "task=segment", "model.name=sparse-uresnet", f"data.file={sample_path}",
-                     "data.normalise=log1p", "data.split=[0.5,0.5,0.0]", "loss.balance=even", "run.epochs=1",
-                     f"run.output_dir={out}", *TINY_NET, *QUIET]) == 0
-    return out / "checkpoint.pt"
+    return train_tiny_segmenter(tmp_path_factory.mktemp("sparse"), sample_path, "model.name=sparse-uresnet", *TINY_NET)
 
 
 def test_sparse_train_then_inference_writes_the_predictions_made_in_memory(checkpoint, sample_path, tmp_path):
