@@ -37,7 +37,7 @@ def test_a_first_run_says_it_compiles_and_a_warm_run_says_nothing(monkeypatch):
     detector = get_detector(cfg.detector)
     said: list[str] = []
     monkeypatch.setattr(kernels, "kernels_cached", lambda: False)
-    monkeypatch.setattr(kernels, "_parallel_helps", lambda: False)
+    monkeypatch.setattr(kernels, "compile_processes", lambda: 1)
     kernels.prepare_kernels(cfg, detector, 1, echo=said.append)
     assert len(said) == 2
     assert said[0].startswith("compiling the simulation kernels with numba (first run only")
@@ -81,4 +81,23 @@ def test_forked_compilers_finish_cleanly():
     leave the work to the simulating process and cost the time the workers were meant to save)."""
     cfg = _small_config()
     simulate_event(cfg, 0)
-    assert kernels.compile_in_parallel(cfg, get_detector(cfg.detector)) == [0, 0, 0, 0]
+    assert kernels.compile_in_parallel(cfg, get_detector(cfg.detector), 4) == [0, 0, 0]
+    assert kernels.compile_in_parallel(cfg, get_detector(cfg.detector), 2) == [0]
+
+
+def test_pieces_are_shared_evenly_and_each_compiled_once():
+    """Every piece lands in exactly one group, and two groups differ by less than the smallest piece."""
+    assert set(kernels.PIECE_COMPILE_CPU_S) == {*kernels.TRANSPORT_PIECES, "response"}
+    for n in range(1, 5):
+        groups = kernels.share_pieces(n)
+        names = [name for group in groups for name in group]
+        assert len(groups) == n and sorted(names) == sorted(kernels.PIECE_COMPILE_CPU_S)
+    loads = [sum(kernels.PIECE_COMPILE_CPU_S[name] for name in group) for group in kernels.share_pieces(2)]
+    assert abs(loads[0] - loads[1]) < min(kernels.PIECE_COMPILE_CPU_S.values())
+
+
+def test_a_busy_machine_compiles_in_one_process(monkeypatch):
+    monkeypatch.setattr(kernels, "idle_cores", lambda: 0.3)
+    assert kernels.compile_processes() == 1
+    monkeypatch.setattr(kernels, "idle_cores", lambda: 1.7)
+    assert kernels.compile_processes() == (2 if kernels.can_fork_compilers() else 1)

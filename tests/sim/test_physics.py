@@ -120,6 +120,16 @@ def test_landau_table_has_the_universal_mode():
     assert lam[core][np.argmax(density[core])] == pytest.approx(landau_mode_lambda, abs=0.03)
 
 
+def test_stored_landau_table_is_scipys_quantile():
+    """The λ(w) table shipped with the package (read instead of importing scipy.stats) is scipy's
+    Landau quantile on today's grid, and is what the kernels' tables hold."""
+    stored = np.load(eloss_tables.LANDAU_LAMBDA_FILE)
+    exact = eloss_tables.landau_lambda_exact()
+    assert stored.shape == (eloss_tables.N_W,)
+    np.testing.assert_allclose(stored, exact, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(eloss_tables.TABLES[eloss_tables.O_LAMBDA:eloss_tables.O_WMAX], stored)
+
+
 def _sample_losses(mean, xi, mpv, tmax, beta2, n=40000):
     """n draws of the per-step energy-loss sampler."""
     state = stream_from(np.random.default_rng(7))

@@ -12,7 +12,6 @@ from argonet.conf.compose import echo
 from argonet.conf.sim import SimulateConfig
 from argonet.io import Larcv3Writer
 from argonet.io.outputs import check_writable, output_path
-from argonet.recipes.simulate_jets import simulate_jets
 from argonet.sim.detector import get_detector
 from argonet.sim.kernels import prepare_kernels
 from argonet.sim.pipeline import shard_indices, simulate_event
@@ -21,6 +20,8 @@ from argonet.sim.pipeline import shard_indices, simulate_event
 def simulate(cfg: SimulateConfig) -> Path:
     """Simulate this shard's events and write them; returns the output path."""
     if cfg.generator.name == "jets":            # pp collisions: a jet-image file, not larcv3
+        from argonet.recipes.simulate_jets import simulate_jets   # here: Pythia and fastjet take ~1 s to import
+
         return simulate_jets(cfg)
     detector = get_detector(cfg.detector)
     path = output_path(cfg)

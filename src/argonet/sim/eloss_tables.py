@@ -13,8 +13,9 @@ the mean without being cut at its peak.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
-import scipy.stats
 from numba import njit
 
 from argonet import units
@@ -51,15 +52,31 @@ N_CONST = C_MASS + N_SPECIES
 TABLE_SIZE = O_CONST + N_CONST
 
 
-def _landau_tables() -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Inverse CDF of the universal Landau density and its truncated-mean inversion.
+#: λ(w) of the universal Landau density on the w grid, as ``landau_lambda_exact`` computes it, stored
+#: with the package: importing scipy.stats to compute it would cost every run about a second (without
+#: the file, or after a change of the grid, it is computed; to store it again:
+#: ``np.save(LANDAU_LAMBDA_FILE, landau_lambda_exact())``).
+LANDAU_LAMBDA_FILE = Path(__file__).with_name("landau_lambda.npy")
+
+
+def landau_lambda_exact() -> np.ndarray:
+    """λ(w) on the w grid from scipy's Landau quantile (what ``LANDAU_LAMBDA_FILE`` stores).
 
     scipy's landau uses the Boost variable x = (2/π)(λ - ln(π/2)) of the physics λ, whose
     mode is at -0.22278 (PDG).
     """
+    import scipy.stats                       # only to build or check the stored table
+
     w = np.linspace(0.0, W_MAX, N_W)
     u = np.clip(-np.expm1(-w), 1e-9, None)
-    lam = 0.5 * np.pi * scipy.stats.landau.ppf(u) + np.log(0.5 * np.pi)
+    return 0.5 * np.pi * scipy.stats.landau.ppf(u) + np.log(0.5 * np.pi)
+
+
+def _landau_tables() -> tuple[np.ndarray, np.ndarray, float, float]:
+    """Inverse CDF of the universal Landau density and its truncated-mean inversion."""
+    w = np.linspace(0.0, W_MAX, N_W)
+    stored = np.load(LANDAU_LAMBDA_FILE) if LANDAU_LAMBDA_FILE.is_file() else None
+    lam = stored if stored is not None and stored.shape == w.shape else landau_lambda_exact()
     integrand = lam * np.exp(-w)             # truncated mean m(w_max) = ∫ λ du / u_max, du = e^-w dw
     cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (integrand[1:] + integrand[:-1]) * np.diff(w))])
     start = np.searchsorted(lam, units.landau_mode_lambda + LANDAU_MIN_TAIL)

@@ -1,15 +1,15 @@
 """Compiling the simulation's numba kernels before the first event: in parallel, and saying so.
 
 numba compiles a kernel when it first runs and keeps the machine code in its cache, so on a fresh
-install the first event of a run waits for every kernel (about 20 s of CPU on a 2020s Xeon; a
+install the first event of a run waits for every kernel (about 17 s of CPU on a 2020s server core; a
 progress bar would sit at 0 with an absurd estimate). ``prepare_kernels`` does that work before
-the bar starts, after a one-line message. With a cold cache it forks processes that compile the
-independent pieces at the same time, each into the cache: the charged-particle stepper, the
-photon showers, the end-of-track products (with the exact argument types the transport loop
-passes them) and the detector response of this configuration (by running it on a few deposits).
-The simulating process then compiles only the transport loop that joins the pieces, loading
-them from the cache. That needs idle cores: on a busy machine (fewer idle cores than pieces) the
-forked compilers only add CPU time (each repeats the small shared kernels), so it compiles in turn.
+the bar starts, after a one-line message. With a cold cache it shares the independent pieces among
+the idle cores: the charged-particle stepper, the photon showers, the end-of-track products (with
+the exact argument types the transport loop passes them) and the detector response of this
+configuration (by running it on a few deposits). Forked processes compile their share into the
+cache while the simulating process compiles its own; it then compiles only the transport loop that
+joins the pieces, loading the others from the cache. On a busy machine (no idle core) forked
+compilers only add CPU time (each repeats the small shared kernels), so it compiles in turn.
 The kernels and their types are unchanged: only when they compile moves.
 """
 
@@ -78,10 +78,16 @@ def compile_piece(name: str, cfg: SimulateConfig, detector: Detector) -> None:
         detector_response(cfg, few_deposits(detector), detector, event_rng(cfg.seed, 0), detector.center_cm, 0.0)
 
 
-def _worker(name: str, cfg: SimulateConfig, detector: Detector) -> None:
+#: CPU seconds each piece takes to compile alone with a cold cache (`benchmarks/bench_first_event.py
+#: --pieces`, AMD EPYC): only their ratios matter, to share the pieces evenly among processes.
+PIECE_COMPILE_CPU_S = {"stepping": 5.6, "response": 4.6, "products": 3.5, "showers": 3.3}
+
+
+def _worker(names: tuple[str, ...], cfg: SimulateConfig, detector: Detector) -> None:
     """Process body: compile quietly; whatever fails is compiled later by the simulating process."""
     try:
-        compile_piece(name, cfg, detector)
+        for name in names:
+            compile_piece(name, cfg, detector)
     except BaseException:           # noqa: BLE001 - the parent compiles it again and reports real errors
         os._exit(1)
     os._exit(0)
@@ -93,19 +99,38 @@ def idle_cores() -> float:
     return cores - os.getloadavg()[0] if hasattr(os, "getloadavg") else float(cores)
 
 
-def _parallel_helps() -> bool:
-    """Forked compilers pay off only with idle cores for them (on a busy machine they add CPU time)."""
-    return (_caching() and sys.platform.startswith("linux") and "torch" not in sys.modules
-            and idle_cores() >= 1 + len(TRANSPORT_PIECES))
+def can_fork_compilers() -> bool:
+    """Forked compilers need numba's cache (to hand their work over) and no torch threads to fork."""
+    return _caching() and sys.platform.startswith("linux") and "torch" not in sys.modules
 
 
-def compile_in_parallel(cfg: SimulateConfig, detector: Detector) -> list[int]:
-    """Compile the pieces in forked processes, all at once, and wait for them; their exit codes."""
+def compile_processes() -> int:
+    """How many processes should compile at once: one per idle core (rounded), one if forking is unsafe."""
+    if not can_fork_compilers():
+        return 1
+    return max(1, min(len(PIECE_COMPILE_CPU_S), round(idle_cores())))
+
+
+def share_pieces(n_processes: int) -> list[tuple[str, ...]]:
+    """The pieces in ``n_processes`` groups of about equal compile time (largest first, to the lightest group)."""
+    groups: list[list[str]] = [[] for _ in range(n_processes)]
+    load = [0.0] * n_processes
+    for name in sorted(PIECE_COMPILE_CPU_S, key=PIECE_COMPILE_CPU_S.get, reverse=True):
+        lightest = load.index(min(load))
+        groups[lightest].append(name)
+        load[lightest] += PIECE_COMPILE_CPU_S[name]
+    return [tuple(group) for group in groups]
+
+
+def compile_in_parallel(cfg: SimulateConfig, detector: Detector, n_processes: int) -> list[int]:
+    """Compile the first group here and the others in forked processes at the same time; their exit codes."""
+    own, *others = share_pieces(n_processes)
     context = multiprocessing.get_context("fork")
-    jobs = [context.Process(target=_worker, args=(name, cfg, detector), daemon=True)
-            for name in (*TRANSPORT_PIECES, "response")]
+    jobs = [context.Process(target=_worker, args=(names, cfg, detector), daemon=True) for names in others]
     for job in jobs:
         job.start()
+    for name in own:
+        compile_piece(name, cfg, detector)
     for job in jobs:
         job.join()
     return [job.exitcode for job in jobs]
@@ -116,11 +141,12 @@ def prepare_kernels(cfg: SimulateConfig, detector: Detector, first_index: int,
     """Compile what simulating ``cfg`` runs, saying so, unless numba's cache already has it."""
     if kernels_cached():
         return
-    echo("compiling the simulation kernels with numba (first run only: about 20 s of CPU, longer on a busy "
-         "machine)...")
+    echo("compiling the simulation kernels with numba (first run only: about 17 s of CPU, shared among the "
+         "idle cores; longer on a busy machine)...")
     start = time.perf_counter()
-    if _parallel_helps():
-        compile_in_parallel(cfg, detector)      # fork: no imports to repeat; torch's threads do not survive it
+    n_processes = compile_processes()
+    if n_processes > 1:
+        compile_in_parallel(cfg, detector, n_processes)  # fork: no imports to repeat; torch's threads do not survive it
     simulate_event(cfg, first_index, detector)  # the transport loop, and anything a piece did not leave
     where = f"; cached in {_run._cache._cache_path}" if _caching() else ""
     echo(f"compiled in {time.perf_counter() - start:.0f} s{where}")

@@ -28,7 +28,6 @@ import math
 
 import numba
 import numpy as np
-from scipy import special
 
 from argonet import units
 from argonet.sim.binning import BLOCK_SHIFT
@@ -117,6 +116,8 @@ def group_noise_factors(n_groups: int, spread: float, plane: int) -> np.ndarray:
     """Fixed per-group noise RMS multipliers of one plane (log-normal quantiles, median 1): its noisy boards."""
     if spread <= 0:
         return np.ones(n_groups)
+    from scipy import special               # here: importing scipy.special costs runs that never get here ~0.5 s
+
     quantiles = special.ndtri((np.arange(n_groups) + 0.5) / n_groups)      # the same spread on every plane,
     rng = np.random.default_rng(20_240_000 + plane)                          # in an order fixed per plane
     return np.exp(spread * rng.permutation(quantiles))
