@@ -63,3 +63,23 @@ def test_kernels_run_uncached_when_no_folder_is_writable(tmp_path):
     assert "compiled again in every run" in result.stderr
     assert result.stdout.split("NUMBA_CACHE_DIR", 1)[1].strip() == ""
     assert not any((tmp_path / "tmp").rglob("*.nbi"))
+
+
+SIMULATE_THEN_LIST = r"""
+import sys
+from argonet.cli.main import main
+status = main(["simulate", "generator=gun", "n_events=1", "output=" + sys.argv[1], "progress=false"])
+print("@@", status, *sorted(m for m in ("awkward", "vector", "sympy") if m in sys.modules))
+"""
+
+
+def test_simulate_does_not_load_other_packages_numba_extensions(tmp_path):
+    """``argonet simulate`` compiles and runs its kernels without importing awkward, vector or sympy
+    (numba would load them as extensions: about a second of every run), and still writes its file."""
+    out = tmp_path / "one.h5"
+    result = subprocess.run([sys.executable, "-c", SIMULATE_THEN_LIST, str(out)], capture_output=True, text=True,
+                            timeout=600,
+                            env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2] / "src")))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "@@ 0"
+    assert out.is_file()

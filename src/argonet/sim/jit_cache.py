@@ -90,3 +90,13 @@ def ensure_kernel_cache(package_file: str) -> None:
     dispatcher.Dispatcher.enable_caching = _no_cache
     _say("numba finds no writable folder for its cache (set NUMBA_CACHE_DIR to one); "
          "kernels are compiled again in every run")
+
+
+def skip_other_numba_extensions() -> None:
+    """In a process that runs only argonet's kernels (``argonet simulate``), don't load the numba
+    extensions other packages register (awkward and vector, through fastjet and uproot): they are
+    never used by argonet's kernels and their imports (sympy among them) cost about a second.
+    A process that passes awkward arrays or vectors to numba must not call this."""
+    from numba.core import entrypoints
+
+    entrypoints._already_initialized = True
