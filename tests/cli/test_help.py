@@ -47,3 +47,18 @@ def test_one_key_per_setting(capsys):
         err = capsys.readouterr().err.strip()
         assert "\n" not in err
         assert err.endswith(f"is not an option of argonet {args[0]}: set {kept} (one key per setting)")
+
+
+def test_simulate_help_shows_every_generator_with_its_options(capsys):
+    default = _help(capsys, "simulate")
+    chosen = default[:default.index("\nphysics:")]
+    assert "  classes: [CCQE, CCRES, NCQE, NCRES]" in chosen and "particles" not in chosen
+    assert "  neutrons: false" in chosen and "# follow neutrons" in chosen          # inherited field, described
+    others = default[default.index("other choices of generator=<name>"):]
+    for name in ("gun", "cosmics", "jets", "dune"):
+        assert f"\ngenerator={name}:" in others
+    assert "  particles: [e-, gamma, mu-, pi-, p]" in others and "    pixels: 20" in others
+    assert "\n  fiducial_margin_cm" not in others                  # shared with interactions: shown once, above
+    gun = _help(capsys, "simulate", "generator=gun", "generator.ke_MeV_max=300")
+    assert "  ke_MeV_max: 300.0" in gun[:gun.index("\nphysics:")]
+    assert "\ngenerator=interactions:" in gun and "  classes: [CCQE, CCRES, NCQE, NCRES]" in gun

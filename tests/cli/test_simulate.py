@@ -70,6 +70,15 @@ def test_config_and_version_saved_in_file(tmp_path):
         assert str(f.attrs["argonet_version"])
 
 
+def test_the_stored_configuration_holds_only_the_generator_used(tmp_path):
+    out = tmp_path / "gun.h5"
+    assert main(["simulate", *SMALL, "generator=gun", "generator.particles=[p]", f"output={out}"]) == 0
+    with Larcv3File(out) as f:
+        text = f.config
+    assert isinstance(text, str) and "\n  name: gun\n" in text and "particles:\n  - p\n" in text
+    assert "classes:" not in text and "flux:" not in text and "jets:" not in text
+
+
 def test_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / "e.h5"
     out.write_bytes(b"keep me")
@@ -102,12 +111,20 @@ def test_interrupted_run_leaves_no_file(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("args", [["generator=neutrinos"], ["detector=icarus"], ["n_events=0"],
-                                  ["generator.ke_MeV_max=1e9"]])
+                                  ["generator=gun", "generator.ke_MeV_max=1e9"],
+                                  ["generator=gun", "generator.classes=[CCQE]"]])
 def test_bad_config_is_one_line(tmp_path, capsys, args):
     assert main(["simulate", *args, f"output={tmp_path / 'x.h5'}"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("argonet simulate: error:") and err.count("\n") == 1
     assert not (tmp_path / "x.h5").exists()
+
+
+def test_an_option_of_another_generator_is_one_line_naming_where_it_belongs(tmp_path, capsys):
+    assert main(["simulate", "generator=gun", "generator.classes=[CCQE]", f"output={tmp_path / 'x.h5'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("generator.classes: is not an option of generator=gun (it belongs to generator=interactions)\n")
+    assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []
 
 
 def test_a_folder_as_output_is_named_as_a_folder(tmp_path, capsys):

@@ -30,9 +30,9 @@ def test_default_is_the_four_neutrino_classes():
     ("n_events=-4", "n_events"),
     ("n_events=abc", "n_events"),
     ("nevents=3", "nevents"),
-    ("generator.particles=[zz]", "generator.particles"),
-    ("generator.ke_MeV_min=-5", "generator.ke_MeV_min/ke_MeV_max"),
-    ("generator.ke_MeV_max=1e9", "generator.ke_MeV_min/ke_MeV_max"),
+    ("generator=gun generator.particles=[zz]", "generator.particles"),
+    ("generator=gun generator.ke_MeV_min=-5", "generator.ke_MeV_min/ke_MeV_max"),
+    ("generator=gun generator.ke_MeV_max=1e9", "generator.ke_MeV_min/ke_MeV_max"),
     ("shard=3/2", "shard"),
     ("shard=half", "shard"),
     ("image.mode=x", "image.mode"),
@@ -40,7 +40,7 @@ def test_default_is_the_four_neutrino_classes():
 ])
 def test_bad_values_name_the_field(override, field):
     with pytest.raises(ConfigError) as err:
-        compose("simulate", SimulateConfig, [override])
+        compose("simulate", SimulateConfig, override.split())
     message = str(err.value)
     assert message.startswith(field + ":"), message
     assert "\n" not in message

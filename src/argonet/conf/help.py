@@ -3,13 +3,15 @@
 Descriptions are the comments written beside each dataclass field (``name: type = default  # what it
 is``; a comment-only line below continues it) and, for a section, the first line of its class
 docstring. A schema may hide sections that another task uses (``HELP_TASK_SECTIONS``) and keys that
-another key replaces (``REPLACED_KEYS``).
+another key replaces (``REPLACED_KEYS``); for a section with one dataclass per group option
+(``VARIANT_GROUPS``, e.g. ``generator=<name>``) the page ends with the options of the other choices.
 """
 
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
 from functools import cache
+from importlib import resources
 import inspect
 import io
 import textwrap
@@ -23,7 +25,16 @@ COMMENT_COLUMN = 40
 
 @cache
 def field_comments(cls: type) -> dict[str, str]:
-    """The comment of each field of dataclass ``cls``, continuation lines joined; {} without source."""
+    """The comment of each field of dataclass ``cls`` (inherited fields too), continuation lines joined."""
+    comments: dict[str, str] = {}
+    for base in reversed(cls.__mro__):
+        if is_dataclass(base):
+            comments.update(_own_comments(base))
+    return comments
+
+
+def _own_comments(cls: type) -> dict[str, str]:
+    """The comments of the fields written in the class body of ``cls``; {} without source."""
     try:
         source = textwrap.dedent(inspect.getsource(cls))
     except (OSError, TypeError):
@@ -100,7 +111,41 @@ def split_help(args: list[str]) -> tuple[bool, list[str]]:
     return len(rest) != len(args), rest
 
 
+def other_variants(cfg: Any) -> list[str]:
+    """For each variant group (``VARIANT_GROUPS``: ``generator=<name>``), the generators not chosen: each
+    with the options the chosen one lacks (at their defaults), then the group's presets."""
+    lines = []
+    for group, (_, variants) in getattr(type(cfg), "VARIANT_GROUPS", {}).items():
+        chosen = type(getattr(cfg, group))
+        have = {f.name for f in fields(chosen)}
+        lines.append(f"\nother choices of {group}=<name>, with the options that "
+                     f"{group}={getattr(cfg, group).name} lacks:")
+        for name, cls in variants.items():
+            if cls is chosen:
+                continue
+            shared = [f.name for f in fields(cls) if f.name in have and f.name != "name"]
+            note = f"; as above: {', '.join(shared)}" if shared else ""
+            lines.append(_line("", f"{group}={name}:", _summary(cls) + note))
+            own = {f"{group}.{f.name}" for f in fields(cls) if f.name in have}
+            lines += describe(cls(), own, f"{group}.", "  ")
+        lines += [_line("", f"{group}={name}:", text) for name, text in presets(group) if name not in variants]
+    return lines
+
+
+def presets(group: str) -> list[tuple[str, str]]:
+    """(name, first comment line) of each YAML file of ``group`` in argonet/conf/yaml."""
+    folder = resources.files("argonet.conf.yaml").joinpath(group)
+    if not folder.is_dir():
+        return []
+    found = []
+    for item in sorted(folder.iterdir(), key=lambda f: f.name):
+        if item.name.endswith(".yaml"):
+            first = (item.read_text().splitlines() or [""])[0]
+            found.append((item.name.removesuffix(".yaml"), first.lstrip("#").strip()))
+    return found
+
+
 def help_text(command: str, summary: str, cfg: Any) -> str:
     """The ``--help`` page of ``command`` for configuration ``cfg`` (defaults and the overrides given)."""
-    lines = describe(cfg, hidden_keys(cfg))
+    lines = describe(cfg, hidden_keys(cfg)) + other_variants(cfg)
     return f"argonet {command}: {summary}\n\n" + "\n".join(lines)

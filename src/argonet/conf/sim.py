@@ -1,94 +1,24 @@
-"""Configuration of ``argonet simulate``: generator, physics, detector response, image, output."""
+"""Configuration of ``argonet simulate``: generator (conf/generators.py), physics, detector response, image, output."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from argonet.conf.jets import JetOptions
+from argonet.conf.generators import (
+    DEFAULT_CLASSES,
+    GENERATOR_SCHEMAS,
+    EventGenerator,
+    GeneratorConfig,
+    InteractionsGenerator,
+)
 from argonet.conf.validate import check as _check
 from argonet.errors import ConfigError
 
-GENERATORS = ("interactions", "gun", "cosmics", "jets")
-GUN_PARTICLES = ("e-", "e+", "gamma", "mu-", "mu+", "pi-", "pi+", "p", "pi0", "K+")
-GUN_DIRECTIONS = ("isotropic", "beam", "beamline")
-INTERACTION_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES", "NUE_CC", "NC_PI0", "CCDIS", "NUTAU_CC", "NC", "NUMU_CC")
-FLUXES = ("bnb", "dune")                               # neutrino beams of sim/generators (BNB, DUNE FHC)
-SAMPLES = ("auto", "classes", "natural")
-DEFAULT_CLASSES = ("CCQE", "CCRES", "NCQE", "NCRES")
 #: the BNB event mix of a natural sample (lartpc-physics.md §5.1, §5.3): νμ CC (QE:RES:DIS inside), NC, νe CC
 NATURAL_CLASSES = ["NUMU_CC", "NC", "NUE_CC"]
 NATURAL_WEIGHTS = [0.725, 0.27, 0.005]
 AR39_Bq_PER_KG = 1.01                                  # 39Ar in atmospheric argon (WArP 2007)
-
-
-@dataclass
-class GeneratorConfig:
-    """What is simulated. ``name`` selects the generator; the other fields are its options."""
-
-    name: str = "interactions"
-    # neutrino interactions (lartpc-physics.md §5)
-    classes: list[str] = field(default_factory=lambda: list(DEFAULT_CLASSES))
-    class_weights: list[float] | None = None          # None: balanced classes
-    # auto: the natural BNB mix for full readouts (image.mode=full, the cosmic-tagging sample) unless classes or
-    # class_weights are given, classes otherwise;
-    # classes: always classes/class_weights; natural: always the natural mix (NATURAL_CLASSES, NATURAL_WEIGHTS)
-    sample: str = "auto"
-    nu_energy_GeV_max: float | None = None             # None: the flux table's end (bnb 3 GeV, dune 40 GeV)
-    fiducial_margin_cm: float = 10.0
-    require_visible: bool = True                       # redraw interactions with nothing that ionises
-    # single-particle gun
-    particles: list[str] = field(default_factory=lambda: ["mu-"])
-    ke_MeV_min: float = 50.0
-    ke_MeV_max: float = 1000.0
-    direction: str = "isotropic"                       # isotropic | beam (+z) | beamline (enters the upstream face)
-    p_MeV_min: float | None = None                     # momentum range (MeV/c): replaces ke_MeV_min/ke_MeV_max
-    p_MeV_max: float | None = None
-    beam_cone_deg: float = 5.0                         # beamline: half-angle of the cone around +z
-    beam_spot_sigma_cm: float = 3.0                    # beamline: Gaussian spot around the upstream face's centre
-    # cosmic overlay (always on for name=cosmics)
-    cosmics: bool = False
-    cosmic_flux_scale: float = 1.0
-    ar39_Bq_per_kg: float | None = None                # 39Ar beta decays; None: 1.01 for full readouts, else 0
-    # nuclear model of the interactions (§5.5): Fermi gas + removal energy, final-state interactions
-    fermi_motion: bool = True
-    fsi: bool = True
-    neutrons: bool = False                             # follow neutrons: capture/inelastic photon blips, protons
-    ke_spectrum: str = "uniform"                       # gun KE: uniform | log (uniform in log KE)
-    flux: str = "bnb"                                  # neutrino beam: bnb (SBND/MicroBooNE) | dune (LBNF FHC)
-    jets: JetOptions = field(default_factory=JetOptions)   # pp -> jets (name=jets), see conf/jets.py
-
-    def __post_init__(self) -> None:
-        _check(self.name in GENERATORS, "generator.name", f"unknown generator {self.name!r}", GENERATORS)
-        _check(self.flux in FLUXES, "generator.flux", f"unknown neutrino flux {self.flux!r}", FLUXES)
-        _check(self.sample in SAMPLES, "generator.sample", f"unknown sample {self.sample!r}", SAMPLES)
-        for c in self.classes:
-            _check(c in INTERACTION_CLASSES, "generator.classes", f"unknown class {c!r}", INTERACTION_CLASSES)
-        _check(len(self.classes) > 0, "generator.classes", "must name at least one class")
-        if self.class_weights is not None:
-            _check(len(self.class_weights) == len(self.classes), "generator.class_weights",
-                   f"needs one weight per class ({len(self.classes)})")
-            _check(all(w >= 0 for w in self.class_weights) and sum(self.class_weights) > 0,
-                   "generator.class_weights", "weights must be >= 0 with a positive sum")
-        _check(self.nu_energy_GeV_max is None or 0.2 < self.nu_energy_GeV_max <= 100.0,
-               "generator.nu_energy_GeV_max", "must be in (0.2, 100] GeV")
-        _check(self.fiducial_margin_cm >= 0, "generator.fiducial_margin_cm", "must be >= 0")
-        for p in self.particles:
-            _check(p in GUN_PARTICLES, "generator.particles", f"unknown particle {p!r}", GUN_PARTICLES)
-        _check(0.0 < self.ke_MeV_min <= self.ke_MeV_max <= 10_000.0, "generator.ke_MeV_min/ke_MeV_max",
-               "need 0 < ke_MeV_min <= ke_MeV_max <= 10000 MeV")
-        _check(self.direction in GUN_DIRECTIONS, "generator.direction", "unknown direction", GUN_DIRECTIONS)
-        _check((self.p_MeV_min is None) == (self.p_MeV_max is None), "generator.p_MeV_min/p_MeV_max",
-               "set both ends of the momentum range, or neither")
-        if self.p_MeV_min is not None:
-            _check(0.0 < self.p_MeV_min <= self.p_MeV_max <= 10_000.0, "generator.p_MeV_min/p_MeV_max",
-                   f"need 0 < p_MeV_min <= p_MeV_max <= 10000 MeV/c, got {self.p_MeV_min}..{self.p_MeV_max}")
-        _check(0.0 <= self.beam_cone_deg <= 90.0, "generator.beam_cone_deg", "must be in [0, 90] degrees")
-        _check(self.beam_spot_sigma_cm >= 0.0, "generator.beam_spot_sigma_cm", "must be >= 0")
-        _check(self.ar39_Bq_per_kg is None or 0.0 <= self.ar39_Bq_per_kg <= 1000.0, "generator.ar39_Bq_per_kg",
-               "must be in [0, 1000] Bq/kg (null: automatic)")
-        _check(0.0 <= self.cosmic_flux_scale <= 100.0, "generator.cosmic_flux_scale", "must be in [0, 100]")
-        _check(self.ke_spectrum in ("uniform", "log"), "generator.ke_spectrum", "unknown spectrum",
-               ("uniform", "log"))
 
 
 @dataclass
@@ -180,8 +110,12 @@ class ImageConfig:
 class SimulateConfig:
     """Everything ``argonet simulate`` needs."""
 
+    #: the dataclass of the generator section per generator=<name> (conf/generators.py): only its options apply
+    VARIANT_GROUPS: ClassVar[dict[str, tuple[type, dict[str, type]]]] = {
+        "generator": (GeneratorConfig, GENERATOR_SCHEMAS)}
+
     detector: str = "sbnd"
-    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    generator: GeneratorConfig = field(default_factory=InteractionsGenerator)
     physics: PhysicsConfig = field(default_factory=PhysicsConfig)
     response: ResponseConfig = field(default_factory=ResponseConfig)
     image: ImageConfig = field(default_factory=ImageConfig)
@@ -199,8 +133,13 @@ class SimulateConfig:
         _check(self.shard_index < self.n_events, "shard",
                f"shard {self.shard} has no events when n_events={self.n_events}")
         gen = self.generator
-        if gen.ar39_Bq_per_kg is None:
+        if isinstance(gen, EventGenerator) and gen.ar39_Bq_per_kg is None:
             gen.ar39_Bq_per_kg = AR39_Bq_PER_KG if self.image.mode == "full" else 0.0
+        if isinstance(gen, InteractionsGenerator):
+            self._choose_sample(gen)
+
+    def _choose_sample(self, gen: InteractionsGenerator) -> None:
+        """Resolve ``generator.sample``: the natural BNB mix, or the classes as given."""
         untouched = tuple(gen.classes) == DEFAULT_CLASSES and gen.class_weights is None
         if gen.sample == "natural" or (gen.sample == "auto" and untouched and self.image.mode == "full"
                                        and gen.flux == "bnb"):

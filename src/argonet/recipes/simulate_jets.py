@@ -27,7 +27,7 @@ PIXEL_VALUES = {"pt_GeV": "pT in GeV", "pt_fraction": "pT / jet pT"}
 
 def config_text(cfg: SimulateConfig) -> str:
     """The options a jet sample depends on, as YAML (the detector, physics and image groups do not apply)."""
-    used = {"generator": {"name": cfg.generator.name, "jets": asdict(cfg.generator.jets)}, "n_events": cfg.n_events,
+    used = {"generator": asdict(cfg.generator), "n_events": cfg.n_events,
             "seed": cfg.seed, "shard": cfg.shard, "output": cfg.output, "overwrite": cfg.overwrite}
     return OmegaConf.to_yaml(OmegaConf.create(used))
 

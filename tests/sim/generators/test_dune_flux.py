@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from argonet.conf.sim import GeneratorConfig
+from argonet.conf.generators import InteractionsGenerator
 from argonet.errors import ConfigError
 from argonet.sim.detector import DUNE_FD
 from argonet.sim.generators import generate
@@ -81,11 +81,11 @@ def test_nue_cc_makes_an_electron_and_nc_no_charged_lepton():
 
 
 def test_generator_config_selects_the_dune_beam():
-    cfg = GeneratorConfig(classes=["NUMU_CC", "NUE_CC", "NUTAU_CC", "NC"], flux="dune")
+    cfg = InteractionsGenerator(classes=["NUMU_CC", "NUE_CC", "NUTAU_CC", "NC"], flux="dune")
     rng = np.random.default_rng(5)
     classes = {generate(cfg, DUNE_FD, rng)[1].class_name for _ in range(40)}
     assert classes == {"NUMU_CC", "NUE_CC", "NUTAU_CC", "NC"}
     with pytest.raises(ConfigError, match="^generator.flux:"):
-        GeneratorConfig(flux="numi")
+        InteractionsGenerator(flux="numi")
     with pytest.raises(ConfigError, match="^generator.classes:"):
-        generate(GeneratorConfig(classes=["NUTAU_CC"]), DUNE_FD, rng)        # BNB: below the tau threshold
+        generate(InteractionsGenerator(classes=["NUTAU_CC"]), DUNE_FD, rng)        # BNB: below the tau threshold

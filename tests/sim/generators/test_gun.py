@@ -10,7 +10,7 @@ import pytest
 from argonet.errors import ConfigError
 from argonet.event import EVENT_CLASSES, Semantic
 from argonet.sim.detector import LARIAT, SBND
-from argonet.conf.sim import GeneratorConfig
+from argonet.conf.generators import GunGenerator
 from argonet.sim.generators.gun import (GUN_PARTICLES, beam_entry_cm, cone_direction, sample_kinetic_MeV,
                                          sample_momentum_MeV, shoot)
 from argonet.sim.generators.placement import fiducial_bounds
@@ -148,4 +148,4 @@ def test_bad_beamline_settings_name_the_key():
                      (dict(direction="cone"), "generator.direction"),
                      (dict(beam_cone_deg=-1.0), "generator.beam_cone_deg")):
         with pytest.raises(ConfigError, match=f"^{key}:"):
-            GeneratorConfig(name="gun", **bad)
+            GunGenerator(**bad)

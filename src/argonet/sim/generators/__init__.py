@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from argonet.conf.sim import GeneratorConfig
+from argonet.conf.generators import (
+    CosmicsGenerator,
+    GeneratorConfig,
+    GunGenerator,
+    InteractionsGenerator,
+    VertexGenerator,
+)
 from argonet.errors import ConfigError
 from argonet.event import Truth
 from argonet.sim.detector import Detector
@@ -30,7 +36,7 @@ def has_visible(primaries: np.ndarray) -> bool:
     return bool(np.any(~np.isin(np.abs(primaries["pdg"]), INVISIBLE_PDG)))
 
 
-def _draw_class(cfg: GeneratorConfig, rng: np.random.Generator) -> str:
+def _draw_class(cfg: InteractionsGenerator, rng: np.random.Generator) -> str:
     """An interaction class from cfg.classes with cfg.class_weights (None: balanced)."""
     weights = cfg.class_weights or [1.0] * len(cfg.classes)
     r = rng.random() * sum(weights)
@@ -41,43 +47,47 @@ def _draw_class(cfg: GeneratorConfig, rng: np.random.Generator) -> str:
     return cfg.classes[-1]
 
 
-def _momentum_range(cfg: GeneratorConfig) -> tuple[float, float] | None:
+def _momentum_range(cfg: GunGenerator) -> tuple[float, float] | None:
     """The gun's momentum range (MeV/c), or None to draw kinetic energy."""
-    return None if cfg.p_MeV_min is None else (cfg.p_MeV_min, cfg.p_MeV_max)
+    return None if cfg.p_MeV_min is None or cfg.p_MeV_max is None else (cfg.p_MeV_min, cfg.p_MeV_max)
 
 
 def generate(cfg: GeneratorConfig, detector: Detector, rng: np.random.Generator) -> tuple[np.ndarray, Truth]:
-    """One event's primaries (PRIMARY_DTYPE) and its truth, for cfg.name in interactions|gun|cosmics.
+    """One event's primaries (PRIMARY_DTYPE) and its truth, for the interactions, gun or cosmics generator.
 
     For interactions/gun with cfg.cosmics=True, cosmic muons are appended (semantic=COSMIC) and
-    Truth.n_cosmics set; for cfg.name == 'cosmics' the class is 'COSMIC'.
+    Truth.n_cosmics set; for the cosmics generator the class is 'COSMIC'.
     """
-    if cfg.name == "cosmics":
+    if isinstance(cfg, CosmicsGenerator):
         cosmics = sample_cosmics(detector, rng, cfg.cosmic_flux_scale)
         return cosmics, Truth(class_name="COSMIC", n_cosmics=len(cosmics))
-    if cfg.name == "interactions":
-        class_name = _draw_class(cfg, rng)
-        e_max = cfg.nu_energy_GeV_max if cfg.nu_energy_GeV_max is not None else FLUX_MAX_GeV[cfg.flux]
-        for _ in range(MAX_REDRAWS):
-            primaries, truth = sample_interaction(
-                class_name, detector, rng, e_max_GeV=e_max, margin_cm=cfg.fiducial_margin_cm,
-                fermi_motion=cfg.fermi_motion, fsi=cfg.fsi, neutrons=cfg.neutrons, beam=cfg.flux)
-            if not cfg.require_visible or has_visible(primaries):
-                break
-        else:
-            raise ConfigError("generator.require_visible", f"{MAX_REDRAWS} draws of interactions generator class "
-                              f"{class_name} (flux {cfg.flux}, nu_energy_GeV_max {e_max}, fiducial_margin_cm "
-                              f"{cfg.fiducial_margin_cm}, fsi {cfg.fsi}, neutrons {cfg.neutrons} in {detector.name}) "
-                              "gave no visible primary; change the class or set generator.require_visible=false")
-    elif cfg.name == "gun":
+    if isinstance(cfg, InteractionsGenerator):
+        primaries, truth = _interaction(cfg, detector, rng)
+    elif isinstance(cfg, GunGenerator):
         primaries, truth = shoot(cfg.particles, detector, rng, ke_MeV_min=cfg.ke_MeV_min, ke_MeV_max=cfg.ke_MeV_max,
                                  direction=cfg.direction, ke_spectrum=cfg.ke_spectrum,
                                  margin_cm=cfg.fiducial_margin_cm, p_MeV=_momentum_range(cfg),
                                  cone_deg=cfg.beam_cone_deg, spot_sigma_cm=cfg.beam_spot_sigma_cm)
     else:
         raise ConfigError("generator.name", f"{cfg.name!r} does not make LArTPC events", EVENT_GENERATORS)
-    if cfg.cosmics:
+    if isinstance(cfg, VertexGenerator) and cfg.cosmics:
         cosmics = sample_cosmics(detector, rng, cfg.cosmic_flux_scale)
         primaries = np.concatenate([primaries, cosmics])
         truth.n_cosmics = len(cosmics)
     return primaries, truth
+
+
+def _interaction(cfg: InteractionsGenerator, detector: Detector, rng: np.random.Generator) -> tuple[np.ndarray, Truth]:
+    """One neutrino interaction of a class drawn from cfg.classes, redrawn while nothing in it is visible."""
+    class_name = _draw_class(cfg, rng)
+    e_max = cfg.nu_energy_GeV_max if cfg.nu_energy_GeV_max is not None else FLUX_MAX_GeV[cfg.flux]
+    for _ in range(MAX_REDRAWS):
+        primaries, truth = sample_interaction(
+            class_name, detector, rng, e_max_GeV=e_max, margin_cm=cfg.fiducial_margin_cm,
+            fermi_motion=cfg.fermi_motion, fsi=cfg.fsi, neutrons=cfg.neutrons, beam=cfg.flux)
+        if not cfg.require_visible or has_visible(primaries):
+            return primaries, truth
+    raise ConfigError("generator.require_visible", f"{MAX_REDRAWS} draws of interactions generator class "
+                      f"{class_name} (flux {cfg.flux}, nu_energy_GeV_max {e_max}, fiducial_margin_cm "
+                      f"{cfg.fiducial_margin_cm}, fsi {cfg.fsi}, neutrons {cfg.neutrons} in {detector.name}) "
+                      "gave no visible primary; change the class or set generator.require_visible=false")
