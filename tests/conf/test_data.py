@@ -40,6 +40,7 @@ def test_per_axis_values():
     (dict(split=[0.8, 0.2]), "data.split"),
     (dict(split_block=0), "data.split_block"),
     (dict(file=3), "data.file"),
+    (dict(layout="ragged"), "data.layout"),
 ])
 def test_bad_values_name_the_field(kwargs, field):
     with pytest.raises(ConfigError) as err:

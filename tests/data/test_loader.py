@@ -102,3 +102,13 @@ def test_sparse_loader_collates_points(events_file):
     assert batch["coords"].shape[1] == 4 and set(batch["coords"][:, 0].tolist()) == {0, 1, 2}
     with pytest.raises(ConfigError, match="unknown dataset"):
         build_dataset("video", cfg)
+
+
+@pytest.mark.parametrize("kind, layout", [("classification", "sparse"), ("segmentation", "sparse"),
+                                          ("sparse_segmentation", "dense")])
+def test_a_layout_the_dataset_does_not_give_is_one_line(events_file, kind, layout):
+    with pytest.raises(ConfigError, match=f"^data.layout: this command reads {kind} batches, which are "
+                                          f"(sparse|dense), not {layout}; use data.layout=auto$"):
+        build_dataset(kind, DataConfig(file=str(events_file), layout=layout))
+    same = "dense" if layout == "sparse" else "sparse"
+    assert len(build_dataset(kind, DataConfig(file=str(events_file), layout=same))) == 10

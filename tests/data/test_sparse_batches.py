@@ -11,7 +11,7 @@ import torch
 from argonet.conf.data import DataConfig
 from argonet.data.loader import build_dataset, build_loader
 from argonet.data.sparse_batches import SparseSegmentationDataset
-from argonet.errors import ConfigError, DataError, FormatError
+from argonet.errors import DataError, FormatError
 
 
 def _dense_equivalent(dataset: SparseSegmentationDataset, batch: dict, n_events: int):
@@ -43,9 +43,29 @@ def test_sparse_batch_matches_the_dense_batch_at_the_active_pixels(sample_path, 
     assert (np.lexsort(rows.T[::-1]) == np.arange(len(rows))).all()  # (event, plane, wire, tick) order
 
 
-def test_flips_mirror_the_ids_as_the_dense_batch_does(tmp_path, helpers, rng):
+@pytest.mark.parametrize("downsample, box, mode", [(1, [700, 300], "per_plane"), (4, [64, 96], "common"),
+                                                   ([2, 3], [150, 40], "per_plane")])
+def test_crop_keeps_the_pixels_the_dense_crop_keeps(sample_path, downsample, box, mode):
+    cfg = DataConfig(file=str(sample_path), downsample=downsample, crop=box, crop_mode=mode)
+    dense, sparse = build_dataset("segmentation", cfg), build_dataset("sparse_segmentation", cfg)
+    assert sparse.image_shape == dense.image_shape == tuple(box)
+    entries = [2, 0, 3]
+    want, got = dense.read_batch(entries), sparse.read_batch(entries)
+    assert got["shape"].tolist() == box
+    coords = got["coords"].numpy()
+    assert (coords[:, 2:] >= 0).all() and (coords[:, 2:] < np.asarray(box)).all()
+    charge, label, active = _dense_equivalent(sparse, got, len(entries))
+    np.testing.assert_allclose(charge, want["image"].numpy(), rtol=1e-6, atol=1e-4)
+    np.testing.assert_array_equal(label[active], want["label"].numpy()[active])
+    assert (want["image"].numpy()[~active] == 0).all() and active.sum() > 100
+    full = build_dataset("sparse_segmentation", DataConfig(file=str(sample_path), downsample=downsample))
+    assert len(coords) < len(full.read_batch(entries)["coords"])          # the crop did cut pixels away
+
+
+@pytest.mark.parametrize("box", [None, [5, 4]])
+def test_flips_mirror_the_ids_as_the_dense_batch_does(tmp_path, helpers, rng, box):
     path = helpers.write(tmp_path / "e.h5", [helpers.random_event(rng, shapes=((13, 10),) * 3) for _ in range(4)])
-    cfg = DataConfig(file=str(path), augment=["wire", "drift"], flip_probability=0.5, downsample=[2, 1])
+    cfg = DataConfig(file=str(path), augment=["wire", "drift"], flip_probability=0.5, downsample=[2, 1], crop=box)
     dense, sparse = build_dataset("segmentation", cfg), build_dataset("sparse_segmentation", cfg)
     for seed in range(4):
         torch.manual_seed(seed)
@@ -69,8 +89,6 @@ def test_loader_yields_sparse_batches(tmp_path, helpers, rng):
 
 def test_bad_input_is_one_line(tmp_path, helpers, rng):
     path = helpers.write(tmp_path / "e.h5", [helpers.random_event(rng) for _ in range(2)])
-    with pytest.raises(ConfigError, match="data.crop: sparse batches hold whole readouts"):
-        build_dataset("sparse_segmentation", DataConfig(file=str(path), crop=[8, 8]))
     empty = helpers.pixel_event({0: [(1, 1, 5.0, 1)]}, shape=(8, 8))
     nothing = helpers.pixel_event({}, shape=(8, 8))
     path = helpers.write(tmp_path / "empty.h5", [empty, nothing])

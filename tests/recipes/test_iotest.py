@@ -57,3 +57,13 @@ def test_iotest_errors_are_one_line(small_file, capsys):
     assert "data.file:" in errors[0] and "does not exist" in errors[0]
     assert "run.minibatch_size:" in errors[1] and "6 events" in errors[1]
     assert "did you mean sbnd_cosmicseg" in errors[2]
+
+
+def test_iotest_reads_the_sparse_batches_of_data_layout_sparse(small_file, capsys):
+    cfg = compose("iotest", IotestConfig, [f"data.file={small_file}", "data.layout=sparse", "run.minibatch_size=3",
+                                           "run.iterations=2", "run.warmup=0"])
+    result = iotest(cfg)
+    assert result["events"] == 6 and result["image_shape"] == [3, 32, 16]
+    # per event 3 x 40 pixels: coords int64 (4 columns), charge float32, label int64; and the entry number
+    assert result["MB_per_s"] * result["seconds"] == pytest.approx((6 * 120 * (32 + 4 + 8) + 6 * 8 + 2 * 2 * 8) / 1e6)
+    assert "dataset sparse_segmentation" in capsys.readouterr().out

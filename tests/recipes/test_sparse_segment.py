@@ -1,6 +1,7 @@
 """``argonet train task=segment model.name=sparse-uresnet`` at full resolution, then ``argonet inference``:
 the chain train → checkpoint → larcv3 predictions on the real-format CosmicTagger sample, compared with the
-predictions made in memory; a dense checkpoint given to the sparse network is one line."""
+predictions made in memory; an event without charge gets an empty prediction; a dense checkpoint given to
+the sparse network (and the reverse), or a layout the model does not read, is one line."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import pytest
 import torch
 
 from argonet.cli.main import main
+from argonet.event import Event, SparseImage
 from argonet.data.sparse_batches import SparseSegmentationDataset
 from argonet.eval.segmentation import summarise
-from argonet.io import Larcv3File
+from argonet.io import Larcv3File, Larcv3Writer
 from argonet.recipes.inference import load_segmenter
 from argonet.tasks.segment import predict_sparse_labels, sparse_confusion_counts
 from argonet.train.checkpoint import read_checkpoint
@@ -71,3 +73,41 @@ def test_dense_checkpoint_given_to_the_sparse_network_is_one_line(sample_path, t
                  "uresnet.depth=2", *TINY_NET[1:], *QUIET]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "holds a dense network's weights, not a sparse-uresnet's" in err
+
+
+def test_dense_network_given_a_sparse_checkpoint_is_one_line(checkpoint, sample_path, tmp_path, capsys):
+    assert main(["train", "task=segment", f"data.file={sample_path}", "data.downsample=[16,16]",
+                 f"model.checkpoint={checkpoint}", f"run.output_dir={tmp_path / 'dense'}", "uresnet.depth=4",
+                 *TINY_NET[1:], *QUIET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{checkpoint} holds a sparse network's weights" in err
+    assert not (tmp_path / "dense" / "checkpoint.pt").exists()
+
+
+@pytest.mark.parametrize("model, layout", [("uresnet", "sparse"), ("sparse-uresnet", "dense")])
+def test_a_layout_the_model_does_not_read_is_one_line(sample_path, tmp_path, capsys, model, layout):
+    assert main(["train", "task=segment", f"model.name={model}", f"data.layout={layout}", f"data.file={sample_path}",
+                 f"run.output_dir={tmp_path}", *TINY_NET, *QUIET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"argonet train: error: data.layout: model {model} reads")
+
+
+def test_an_event_without_charge_gets_an_empty_prediction(checkpoint, sample_path, tmp_path, capsys):
+    with Larcv3File(sample_path) as f:
+        events = [f.event(0), f.event(1)]
+    empty = [SparseImage(image.meta, np.zeros(0, np.uint64), np.zeros(0, np.float32)) for image in events[0].charge]
+    path, output = tmp_path / "with_empty.h5", tmp_path / "pred.h5"
+    with Larcv3Writer(path) as writer:
+        for event in (events[0], Event(empty, empty, empty, event=7), events[1]):
+            writer.write(event)
+    assert main(["train", "task=segment", "model.name=sparse-uresnet", f"data.file={path}",
+                 f"run.output_dir={tmp_path / 'run'}", *TINY_NET, *QUIET]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{path}, event 1" in err and "1 of 3 events are empty" in err
+    assert main(["inference", "task=segment", f"checkpoint={checkpoint}", f"data.file={path}", f"output={output}",
+                 "device=cpu", "progress=false", "batch_size=1"]) == 0      # one batch holds only the empty event
+    assert "1 of 3 events have no charge pixel: their predictions are empty" in capsys.readouterr().out
+    with Larcv3File(output) as f:
+        counts = [[len(image.index) for image in f.sparse2d("argonet_prediction", e)] for e in range(3)]
+    assert counts[1] == [0, 0, 0] and min(counts[0] + counts[2]) > 0
+    assert json.loads(output.with_name("pred.metrics.json").read_text())["empty_events"] == 1

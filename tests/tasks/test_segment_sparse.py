@@ -64,3 +64,15 @@ def test_task_on_a_sparse_batch_and_layout_mismatches():
     dense = get_model("uresnet", num_classes=3, in_chans=P, depth=2, filters=2, blocks_per_layer=1)
     with pytest.raises(ConfigError, match="sparse batches need a sparse model"):
         task(dense, batch)
+
+
+def test_a_batch_of_empty_events_costs_nothing_and_runs_no_network():
+    model = get_model("sparse-uresnet", num_classes=3, in_chans=P, depth=2, filters=2, blocks_per_layer=1,
+                      blocks_deepest=1, deepest_filters=4)
+    batch = {"coords": torch.zeros((0, 4), dtype=torch.int64), "features": torch.zeros((0, 1)),
+             "label": torch.zeros(0, dtype=torch.int64), "entry": torch.arange(B), "shape": torch.tensor([8, 12])}
+    out = SegmentTask(["background", "cosmic", "neutrino"], balance="light")(model, batch)
+    out["loss"].backward()                                               # a step on it changes no weight
+    assert out["loss"].item() == 0 and all(p.grad is None for p in model.parameters())
+    assert out["output"].shape == (B, P, 3, 3) and out["output"].sum() == 0
+    assert predict_sparse_labels(model.eval(), batch).shape == (0,)

@@ -15,6 +15,8 @@ NORMALISATIONS = ("none", "log1p", "scale")
 FLIP_AXES = ("wire", "drift")
 CROP_MODES = ("per_plane", "common")
 LABEL_DTYPES = ("int64", "uint8")
+#: batch layouts: auto (what the model reads), sparse (active pixels only), dense (whole images)
+LAYOUTS = ("auto", "sparse", "dense")
 IOTEST_DATASETS = ("segmentation", "image", "classification", "sparse")
 #: file layouts a dataset can read (larcv3 HDF5 is the native one); see argonet.data.loader.FORMAT_DATASETS
 FORMATS = ("larcv3", "jets", "folder", "cvn", "larcv2", "wirecell", "jet_features")
@@ -54,13 +56,17 @@ class DataConfig:
     features: list[str] | None = None     # jet_features columns (None: mass, tau21, tau32, c2, d2, multiplicity)
     jet_images: list[str] | None = None   # jets: image datasets read as channels, e.g. [images,images_groomed]
     planes: list[int] | None = None       # projection ids kept as channels, in order; None: all
+    layout: str = "auto"                  # auto (the model's: sparse for sparse-uresnet, else dense) | sparse
+                                          # (active pixels as coordinates + charge) | dense (whole images)
     downsample: Any = 1                   # pixels summed: an int, or [wire, tick]
     crop: Any = None                      # None, or box [wires, ticks] (after down-sampling) of max charge
+                                          # (dense and sparse batches keep the same pixels)
     crop_mode: str = "per_plane"          # per_plane: each plane's own box | common: one box for all planes
     normalise: str = "none"               # none | log1p | scale
     scale: float = 1.0                    # multiplies the charge when normalise=scale
     clip: float | None = None             # then |charge| is clipped to this value
-    allow_empty: bool = False             # accept events without any charge pixel (refused by default)
+    allow_empty: bool = False             # train on events without any charge pixel (refused by default, naming
+                                          # the first and the count); inference always gives them an empty prediction
     augment: list[str] = field(default_factory=list)   # flips applied to training batches: wire, drift
     flip_probability: float = 0.5          # chance of each flip in data.augment, per event
     batch_size: int = 16                   # events per batch where the command has no batch size of its own
@@ -96,6 +102,7 @@ class DataConfig:
             _check(len(self.planes) > 0 and all(_is_int(p) and p >= 0 for p in self.planes), "data.planes",
                    f"expected a non-empty list of projection ids >= 0, got {self.planes}")
             _check(len(set(self.planes)) == len(self.planes), "data.planes", "a plane is listed twice")
+        _check(self.layout in LAYOUTS, "data.layout", f"unknown batch layout {self.layout!r}", LAYOUTS)
         int_pair(self.downsample, "data.downsample", 1)
         if self.crop is not None:
             int_pair(self.crop, "data.crop", 1)
@@ -148,6 +155,7 @@ class IotestRunConfig:
     iterations: int = 20                  # timed batches
     warmup: int = 2                       # batches read before the clock starts
     dataset: str = "segmentation"         # segmentation (charge + labels) | image | classification | sparse
+                                          # (segmentation and image give sparse batches with data.layout=sparse)
 
     def __post_init__(self) -> None:
         _check(1 <= self.minibatch_size <= 65536, "run.minibatch_size", "must be in [1, 65536]")

@@ -21,10 +21,17 @@ SPARSE_SEGMENT_MODELS = ("sparse-uresnet",)          # models fed sparse batches
 UNET_MODELS = (SEGMENT_MODEL, *SPARSE_SEGMENT_MODELS)  # models shaped by the ``uresnet`` group
 
 
-def segment_dataset(model_name: str, truth: bool = True) -> tuple[str, dict]:
+def segment_dataset(model_name: str, truth: bool = True, layout: str = "auto") -> tuple[str, dict]:
     """(dataset kind, dataset options) that feed segmentation model ``model_name``: sparse batches for
-    sparse models, dense images otherwise; without ``truth`` no label producer is read."""
-    if model_name in SPARSE_SEGMENT_MODELS:
+    sparse models, dense images otherwise; without ``truth`` no label producer is read. A ``layout``
+    (data.layout) other than auto must be the model's own: ConfigError otherwise."""
+    sparse = model_name in SPARSE_SEGMENT_MODELS
+    if layout != "auto" and (layout == "sparse") != sparse:
+        wants = "sparse batches (active pixels only)" if sparse else "dense images"
+        other = "sparse-uresnet" if not sparse else SEGMENT_MODEL
+        _check(False, "data.layout", f"model {model_name or SEGMENT_MODEL} reads {wants}, not {layout} ones; "
+               f"use data.layout=auto, or model.name={other} for {layout} batches")
+    if sparse:
         return "sparse_segmentation", ({} if truth else {"labels": None})
     return ("segmentation" if truth else "image"), {}
 

@@ -28,6 +28,8 @@ SPLIT_NAMES = ("train", "val", "test")
 DATASETS = {"segmentation": SegmentationDataset, "image": PlaneImageDataset,
             "classification": ClassificationDataset, "sparse": SparseDataset,
             "sparse_segmentation": SparseSegmentationDataset}
+#: dataset kinds whose batches hold active pixels only (data.layout=sparse); every other kind is dense
+SPARSE_KINDS = ("sparse", "sparse_segmentation")
 #: (data.format, dataset kind) → dataset class with ``from_config(cfg)``, for layouts other than larcv3
 FORMAT_DATASETS = {("jets", "classification"): JetImageDataset, ("folder", "classification"): ImageFolderDataset,
                    ("cvn", "classification"): CvnDataset, ("larcv2", "classification"): Larcv2Dataset,
@@ -138,6 +140,9 @@ def build_dataset(kind: str, cfg: DataConfig, **overrides) -> Dataset:
     for the file layout ``cfg.format``."""
     if kind not in DATASETS:
         raise ConfigError("dataset", f"unknown dataset {kind!r}", DATASETS)
+    if cfg.layout != "auto" and (cfg.layout == "sparse") != (kind in SPARSE_KINDS):
+        raise ConfigError("data.layout", f"this command reads {kind} batches, which are "
+                          f"{'sparse' if kind in SPARSE_KINDS else 'dense'}, not {cfg.layout}; use data.layout=auto")
     if cfg.format == "larcv3":
         return DATASETS[kind].from_config(cfg, **overrides)
     if (cfg.format, kind) not in FORMAT_DATASETS:

@@ -96,14 +96,16 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     return model
 
 
-def check_compatible(model: nn.Module, state: Mapping[str, Tensor], replace_head: bool = False) -> list[str]:
+def check_compatible(model: nn.Module, state: Mapping[str, Tensor], replace_head: bool = False,
+                     source: str = "the checkpoint") -> list[str]:
     """Refuse a checkpoint that does not fit ``model``, saying what differs; returns head keys to skip.
 
     A different class count is allowed only with ``replace_head`` (the checkpoint's head is then
-    skipped); a different number of input channels or any other shape is an error.
+    skipped); a different number of input channels or any other shape is an error. ``source`` names the
+    checkpoint in the messages.
     """
     if hasattr(model, "check_state"):          # a model that tells its own checkpoints from look-alikes
-        model.check_state(state)
+        model.check_state(state, source)
     own = model.state_dict()
     skip: list[str] = []
     head = getattr(model, "classifier_name", None)

@@ -187,6 +187,12 @@ class UResNet(nn.Module):
                               f"{self.depth} cannot halve evenly (both sizes must be multiples of {self.multiple}, "
                               f"e.g. {tuple(fits)}); change data.downsample or data.crop, or lower uresnet.depth")
 
+    def check_state(self, state: dict, source: str = "the checkpoint") -> None:
+        """ConfigError when ``state`` is a sparse UResNet's (its weights have the dense net's shapes)."""
+        if "sparse_layout" in state:
+            raise ConfigError("model.checkpoint", f"{source} holds a sparse network's weights (sparse-uresnet), "
+                              "not a dense uresnet's; train with model.name=sparse-uresnet or give a dense checkpoint")
+
     def forward(self, x: Tensor) -> Tensor:
         """Logits (B, P, num_classes, H, W) of the charge (B, P, H, W)."""
         if x.ndim != 4 or x.shape[1] != self.in_chans:

@@ -98,8 +98,12 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
     if cfg.producer in have:
         raise ConfigError("producer", f"{source} already holds a sparse2d product {cfg.producer!r}; name another")
     has_truth = data.labels in have
-    kind, extra = segment_dataset(((state.get("config") or {}).get("model") or {}).get("name", ""), has_truth)
-    dataset = build_dataset(kind, replace(data, augment=[]), **extra)
+    kind, extra = segment_dataset(((state.get("config") or {}).get("model") or {}).get("name", ""), has_truth,
+                                  data.layout)
+    dataset = build_dataset(kind, replace(data, augment=[], allow_empty=True), **extra)   # empty: empty prediction
+    n_empty = int((dataset.reader.sparse2d_pixel_counts(dataset.charge, dataset.plane_ids) == 0).sum())
+    if n_empty:
+        print(f"{n_empty} of {len(dataset)} events have no charge pixel: their predictions are empty")
     model = (exported_runner(state, cfg.checkpoint, "segment") if "runner" in state
              else load_segmenter(state, cfg.checkpoint, dataset.in_channels))
     if isinstance(model, ChecksImageShape):
@@ -140,7 +144,8 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
         "n_events": len(dataset),
         "image_shape": [dataset.in_channels, *dataset.image_shape], "downsample": list(dataset.factors),
         "device": precision.describe(), "seconds": seconds, "events_per_s": len(dataset) / seconds,
-        "truth": has_truth, "config": {"command": "inference", **asdict(replace(cfg, data=data))}}
+        "truth": has_truth, "empty_events": n_empty,
+        "config": {"command": "inference", **asdict(replace(cfg, data=data))}}
     if has_truth:
         report.update(summarise(torch.cat(counts).numpy(), state["class_names"]))
         average = report["average"]

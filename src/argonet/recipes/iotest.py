@@ -36,14 +36,17 @@ def iotest(cfg: IotestConfig) -> dict:
     echo("iotest", cfg)
     data, settings = cfg.data, cfg.run
     paths = data.paths()
-    dataset = build_dataset(settings.dataset, data)
+    kind, extra = settings.dataset, {}
+    if data.layout == "sparse" and kind in ("segmentation", "image"):    # the sparse batches of the same data
+        kind, extra = "sparse_segmentation", ({} if kind == "segmentation" else {"labels": None})
+    dataset = build_dataset(kind, data, **extra)
     loader = build_loader(dataset, data, train=True, batch_size=settings.minibatch_size)
     if len(loader) == 0:
         raise ConfigError("run.minibatch_size", f"{settings.minibatch_size} is more than the {len(dataset)} "
                           "events of the input")
     file_MB = sum(os.path.getsize(p) for p in paths) / 1e6
     print(f"iotest: {len(dataset)} events in {len(paths)} file(s) ({file_MB:.1f} MB), "
-          f"dataset {settings.dataset}, {dataset.in_channels} x {dataset.image_shape[0]} x {dataset.image_shape[1]} "
+          f"dataset {kind}, {dataset.in_channels} x {dataset.image_shape[0]} x {dataset.image_shape[1]} "
           f"per event, minibatch {settings.minibatch_size}, workers {data.workers}", flush=True)
     times_s: list[float] = []
     n_events = n_bytes = 0

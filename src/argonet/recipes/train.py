@@ -123,7 +123,7 @@ def segmentation_spec(dataset: SegmentationDataset, data: DataConfig) -> dict[st
 
 def _train_segmentation(cfg: TrainCommandConfig, callbacks: Sequence[EpochCallback] = ()) -> FitResult:
     """``task=segment``: a UResNet (or any registered segmentation model) on charge + per-pixel labels."""
-    dataset = build_dataset(segment_dataset(cfg.model.name)[0], cfg.data)
+    dataset = build_dataset(segment_dataset(cfg.model.name, layout=cfg.data.layout)[0], cfg.data)
     print(f"segmentation into {list(dataset.class_names)}; {dataset.in_channels} planes of "
           f"{tuple(dataset.image_shape)} (down-sampled by {list(dataset.factors)})")
     shape = asdict(cfg.uresnet) if cfg.model.name in UNET_MODELS else None

@@ -86,7 +86,7 @@ def sparse_segmentation_loss(logits: Tensor, labels: Tensor, planes: Tensor, n_p
                              focal_gamma: float = 2.0) -> Tensor:
     """``segmentation_loss`` over active pixels: logits (N, K), labels (N,), the plane of each pixel (N,)."""
     num_classes = logits.shape[1]
-    total = logits.new_zeros((), dtype=torch.float32)
+    total = logits.float().sum() if len(logits) == 0 else logits.new_zeros((), dtype=torch.float32)  # no pixel: 0
     for p in range(n_planes):
         rows = (planes == p).nonzero()[:, 0]
         if rows.numel() == 0:
@@ -109,7 +109,10 @@ def sparse_confusion_counts(predicted: Tensor, labels: Tensor, coords: Tensor, b
 
 
 def sparse_logits(model: nn.Module, batch: dict) -> Tensor:
-    """Logits (N, K) of a sparse model on a sparse batch."""
+    """Logits (N, K) of a sparse model on a sparse batch; a batch without any active pixel (empty events,
+    data.allow_empty) has none, and the network is not run."""
+    if len(batch["coords"]) == 0:
+        return batch["features"].new_zeros((0, model.num_classes)).requires_grad_(torch.is_grad_enabled())
     shape = tuple(int(n) for n in batch["shape"].tolist())
     return model(batch["coords"], batch["features"], shape, len(batch["entry"]))
 

@@ -104,7 +104,7 @@ def load_model_weights(model: nn.Module, path: str | os.PathLike, *, replace_hea
     state = ckpt.get("model", ckpt)
     if not isinstance(state, dict):
         raise ConfigError("model.checkpoint", f"{path} holds no model state dict")
-    skip = check_compatible(model, state, replace_head=replace_head)
+    skip = check_compatible(model, state, replace_head=replace_head, source=str(path))
     report = load_state(model, state, include=include, exclude=exclude, skip=skip)
     return f"loaded {path}: {report}" + ("; new head (replace_head)" if skip else "")
 
