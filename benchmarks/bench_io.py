@@ -1,4 +1,4 @@
-"""Reading speed to dense training batches for CosmicTagger-sized events, argonet vs plain h5py.
+"""Reading speed to dense and sparse training batches for CosmicTagger-sized events, argonet vs plain h5py.
 
     python benchmarks/bench_io.py [--events 96] [--batch 16] [--downsample 1 2 4]
 
@@ -9,10 +9,17 @@ per-pixel labels. Then, on one core, batches are read
   (a) by argonet: the dataset's batched read (range read + one scatter) through the DataLoader
       built by ``build_loader``, charge only and charge + labels;
   (b) by a plain h5py loop: per event, read the extents row, slice voxel_extents and voxels,
-      densify the event, then stack the events into the batch.
-Goal: >= 300 events/s to full-resolution dense batches on one core. Rates are given per second
+      densify the event, then stack the events into the batch; charge only, and charge + labels
+      (what larcv3's sparse→dense path does per event);
+  (c) by argonet as sparse batches at full resolution (coordinates + charge, + labels), never
+      densified, through the same loader;
+  (d) by a plain h5py loop to the same sparse batches: per event and plane, read the voxels,
+      split the ids into (wire, tick), then concatenate with the batch and plane columns (larcv3's
+      sparse→sparse path, documented at about 200 events/s).
+Goals (one core): sparse batches at >= 2x the plain sparse reader (d), dense full-resolution
+batches with labels at >= 2x the plain dense reader with labels (b). Rates are given per second
 of wall time and per second of this process's CPU time (what one core spends, robust to other
-load on the machine).
+load on the machine); the ratios to the baselines are printed per CPU-second.
 """
 
 from __future__ import annotations
@@ -34,12 +41,19 @@ import torch  # noqa: E402
 from argonet.conf.data import DataConfig  # noqa: E402
 from argonet.data.datasets import PlaneImageDataset, SegmentationDataset  # noqa: E402
 from argonet.data.loader import build_loader  # noqa: E402
+from argonet.data.sparse_batches import SparseSegmentationDataset  # noqa: E402
 from argonet.event import Event, ImageMeta, SparseImage  # noqa: E402
 from argonet.io import Larcv3File, Larcv3Writer  # noqa: E402
 
 SHAPE = (2048, 1280)          # (wires, ticks) per plane, as the SBND cosmic-tagging files store them
 PIXELS_PER_PLANE = 50_000
 PLANES = 3
+#: (what, argonet row, baseline row) compared per CPU-second
+RATIOS = (("dense full resolution + labels", "(a) argonet, downsample=1, + uint8 labels",
+           "(b) plain h5py per event, + int64 labels"),
+          ("dense, charge only", "(a) argonet, downsample=1", "(b) plain h5py per event, downsample=1"),
+          ("sparse", "(c) argonet sparse batches", "(d) plain h5py per event → sparse"),
+          ("sparse + labels", "(c) argonet sparse batches, + labels", "(d) plain h5py per event → sparse, + labels"))
 
 
 def synthetic_plane(rng: np.random.Generator, projection: int) -> tuple[SparseImage, SparseImage]:
@@ -117,23 +131,70 @@ def argonet_ms(path: Path, factor: int, labels: str | None, batch_size: int) -> 
     return clock.per_event_ms(n)
 
 
-def h5py_ms(path: Path, batch_size: int) -> tuple[float, float]:
-    """(b) ms/event of a plain per-event h5py reader densifying one event at a time."""
+def h5py_event(group: h5py.Group, entry: int) -> list[tuple[np.ndarray, np.ndarray, tuple[int, int]]]:
+    """(ids, values, (wires, ticks)) of each plane of one event, read the plain h5py way."""
+    ext = group["extents"][entry]
+    rows = group["voxel_extents"][int(ext["first"]): int(ext["first"]) + int(ext["N"])]
+    metas = group["image_meta"][int(ext["first"]): int(ext["first"]) + int(ext["N"])]
+    planes = []
+    for row, meta in zip(rows, metas):
+        voxels = group["voxels"][int(row["first"]): int(row["first"]) + int(row["N"])]
+        planes.append((voxels["id"].astype(np.int64), voxels["value"], tuple(int(n) for n in meta["number_of_voxels"])))
+    return planes
+
+
+def h5py_ms(path: Path, batch_size: int, labels: bool = False) -> tuple[float, float]:
+    """(b) ms/event of a plain per-event h5py reader densifying one event (charge, and labels) at a time."""
     with h5py.File(path, "r") as h5, Clock() as clock:
-        group = h5["Data/sparse2d_sbndwire_group"]
-        n = group["extents"].shape[0] - group["extents"].shape[0] % batch_size
+        groups = [h5["Data/sparse2d_sbndwire_group"]] + ([h5["Data/sparse2d_sbnd_cosmicseg_group"]] if labels else [])
+        n = groups[0]["extents"].shape[0] - groups[0]["extents"].shape[0] % batch_size
         for lo in range(0, n, batch_size):
-            events = []
-            for entry in range(lo, lo + batch_size):
-                ext = group["extents"][entry]
-                rows = group["voxel_extents"][int(ext["first"]): int(ext["first"]) + int(ext["N"])]
-                metas = group["image_meta"][int(ext["first"]): int(ext["first"]) + int(ext["N"])]
-                dense = np.zeros((len(rows), *metas["number_of_voxels"].max(axis=0)), np.float32)
-                for p, row in enumerate(rows):
-                    voxels = group["voxels"][int(row["first"]): int(row["first"]) + int(row["N"])]
-                    dense[p].reshape(-1)[voxels["id"].astype(np.int64)] = voxels["value"]
-                events.append(dense)
-            torch.from_numpy(np.stack(events))
+            for k, group in enumerate(groups):
+                events = []
+                for entry in range(lo, lo + batch_size):
+                    planes = h5py_event(group, entry)
+                    dense = np.zeros((len(planes), *np.max([shape for *_, shape in planes], axis=0)),
+                                     np.float32 if k == 0 else np.int64)
+                    for p, (ids, values, _) in enumerate(planes):
+                        dense[p].reshape(-1)[ids] = values
+                    events.append(dense)
+                torch.from_numpy(np.stack(events))
+    return clock.per_event_ms(n)
+
+
+def h5py_sparse_ms(path: Path, batch_size: int, labels: bool) -> tuple[float, float]:
+    """(d) ms/event of a plain per-event h5py reader making (event, plane, wire, tick) + charge (+ label) batches."""
+    with h5py.File(path, "r") as h5, Clock() as clock:
+        charge = h5["Data/sparse2d_sbndwire_group"]
+        label = h5["Data/sparse2d_sbnd_cosmicseg_group"] if labels else None
+        n = charge["extents"].shape[0] - charge["extents"].shape[0] % batch_size
+        for lo in range(0, n, batch_size):
+            coords, values, classes = [], [], []
+            for b, entry in enumerate(range(lo, lo + batch_size)):
+                label_planes = h5py_event(label, entry) if labels else None
+                for p, (ids, charges, shape) in enumerate(h5py_event(charge, entry)):
+                    wire, tick = np.divmod(ids, shape[1])
+                    coords.append(np.stack([np.full_like(ids, b), np.full_like(ids, p), wire, tick], axis=1))
+                    values.append(charges)
+                    if labels:
+                        classes.append(label_planes[p][1].astype(np.int64))
+            batch = {"coords": torch.from_numpy(np.concatenate(coords)),
+                     "features": torch.from_numpy(np.concatenate(values)[:, None])}
+            if labels:
+                batch["label"] = torch.from_numpy(np.concatenate(classes))
+    return clock.per_event_ms(n)
+
+
+def argonet_sparse_ms(path: Path, labels: bool, batch_size: int) -> tuple[float, float]:
+    """(c) ms/event of argonet's sparse batches at full resolution through build_loader, after one untimed batch."""
+    cfg = DataConfig(file=str(path), batch_size=batch_size, split_block=batch_size, layout="sparse")
+    dataset = SparseSegmentationDataset.from_config(cfg, **({} if labels else {"labels": None}))
+    batches = iter(build_loader(dataset, cfg, train=True))
+    next(batches)
+    n = 0
+    with Clock() as clock:
+        for batch in batches:
+            n += len(batch["entry"])
     return clock.per_event_ms(n)
 
 
@@ -180,9 +241,20 @@ def main() -> None:
                      argonet_ms(path, f, lab, args.batch), dense_MB / f ** 2 * label_weight[lab])
                     for f in args.downsample for lab in (None, "uint8", "int64")]
             rows.append(("(b) plain h5py per event, downsample=1", h5py_ms(path, args.batch), dense_MB))
+            rows.append(("(b) plain h5py per event, + int64 labels", h5py_ms(path, args.batch, True), 3 * dense_MB))
+            sparse_MB = PLANES * PIXELS_PER_PLANE * (32 + 4) / 1e6                 # int64 coords + float32 charge
+            for labels in (False, True):
+                out_MB = sparse_MB * (44 / 36 if labels else 1)
+                rows.append(("(c) argonet sparse batches" + (", + labels" if labels else ""),
+                             argonet_sparse_ms(path, labels, args.batch), out_MB))
+                rows.append(("(d) plain h5py per event → sparse" + (", + labels" if labels else ""),
+                             h5py_sparse_ms(path, args.batch, labels), out_MB))
             for name, (wall, cpu), out_MB in rows:
                 print(f"  {name:<44}{1e3 / wall:>9.0f}{wall:>9.2f}{1e3 / cpu:>10.0f}{cpu:>8.2f}"
                       f"{1e3 / wall * out_MB:>11.0f}")
+            cpu = {name: timing[1] for name, timing, _ in rows}
+            print("  per CPU-second, argonet / plain h5py: " + "; ".join(
+                f"{what} {cpu[base] / cpu[ours]:.2f}x" for what, ours, base in RATIOS if ours in cpu))
             read, zero = reader_ms(path, args.batch), memset_ms(args.batch)
             print(f"  limits (wall / CPU ms per event): reader alone, charge: {read[0]:.2f} / {read[1]:.2f}; "
                   f"zeroing a full-resolution batch: {zero[0]:.2f} / {zero[1]:.2f}")

@@ -104,3 +104,21 @@ def test_bad_input_is_one_line(tmp_path, helpers, rng):
         voxels[0] = row
     with pytest.raises(FormatError, match="outside.h5, product 'sparse2d/sbndwire', event 0: voxel ids beyond"):
         build_dataset("sparse_segmentation", DataConfig(file=str(path))).read_batch([0])
+
+
+@pytest.mark.parametrize("downsample", [1, [2, 3]])
+def test_ids_stored_out_of_order_give_the_same_batch(tmp_path, helpers, rng, downsample):
+    path = helpers.write(tmp_path / "e.h5", [helpers.random_event(rng) for _ in range(3)])
+    cfg = DataConfig(file=str(path), downsample=downsample)
+    want = build_dataset("sparse_segmentation", cfg).read_batch([1, 0, 2])
+    with h5py.File(path, "r+") as f:                         # another writer's order: every plane reversed
+        for product in ("sbndwire", "sbnd_cosmicseg"):
+            group = f[f"Data/sparse2d_{product}_group"]
+            voxels = group["voxels"][...]
+            for first, n in zip(group["voxel_extents"]["first"], group["voxel_extents"]["N"]):
+                voxels[first:first + n] = voxels[first:first + n][::-1]
+            group["voxels"][...] = voxels
+    got = build_dataset("sparse_segmentation", cfg).read_batch([1, 0, 2])
+    for key in ("coords", "label", "entry"):
+        assert torch.equal(got[key], want[key]), key
+    torch.testing.assert_close(got["features"], want["features"])

@@ -27,9 +27,12 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+import numba
+
 from argonet.data.datasets import PlaneImageDataset, _labels_at
 from argonet.data.transforms import crop_corners, normalise
 from argonet.errors import DataError
+from argonet.io import SparseBatch
 
 SEGMENTATION_CLASSES = ("background", "cosmic", "neutrino")
 
@@ -40,6 +43,28 @@ def _gather(lo: np.ndarray, hi: np.ndarray) -> slice | np.ndarray:
         return slice(int(lo[0]), int(hi[-1])) if len(lo) else slice(0, 0)
     counts = hi - lo
     return np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+
+
+@numba.njit(cache=True, nogil=True)
+def _split_rows(index, value, starts, stops, n_ticks, sizes, n_planes, coords, features):  # pragma: no cover
+    """One pass over the voxels of rows ``starts[r]:stops[r]`` (row r = event r // n_planes, plane r % n_planes):
+    (event, plane, wire, tick) into ``coords``, the charge into ``features``; returns the first row with an id
+    outside its image (-1: none) and whether the ids ascend strictly in every row."""
+    k, ascending = 0, True
+    for r in range(starts.size):
+        ticks, size, prev = n_ticks[r], sizes[r], np.int64(-1)
+        event, plane = r // n_planes, r % n_planes
+        for i in range(starts[r], stops[r]):
+            pixel = np.int64(index[i])
+            if pixel < 0 or pixel >= size:
+                return r, ascending
+            ascending = ascending and pixel > prev
+            prev = pixel
+            wire = pixel // ticks
+            coords[k, 0], coords[k, 1], coords[k, 2], coords[k, 3] = event, plane, wire, pixel - wire * ticks
+            features[k, 0] = value[i]
+            k += 1
+    return -1, ascending
 
 
 class SparseSegmentationDataset(PlaneImageDataset):
@@ -70,51 +95,39 @@ class SparseSegmentationDataset(PlaneImageDataset):
         n_c = self.in_channels
         flat = rows[by_slot].reshape(-1)                   # block row of (slot, plane), in output order
         lo, hi = block.voxel_offsets[flat], block.voxel_offsets[flat + 1]
-        take = _gather(lo, hi)
-        counts = hi - lo
         shapes = block.shape[flat]
-
-        def locate(r: int) -> tuple[str, int]:
-            return where(int(by_slot[r // n_c])), self.plane_ids[r % n_c]
-
-        ids = block.index[take].astype(np.int64)
-        values = np.ascontiguousarray(block.value[take], dtype=np.float32)
-        row_of = np.repeat(np.arange(len(flat)), counts)
-        outside = (ids < 0) | (ids >= np.repeat(shapes.prod(axis=1), counts))
-        if outside.any():
-            at, plane = locate(int(row_of[np.argmax(outside)]))
-            raise DataError(f"{at}: plane {plane} has pixel ids outside its image of shape "
-                            f"{tuple(shapes[row_of[np.argmax(outside)]].tolist())}")
+        coords = np.empty((int((hi - lo).sum()), 4), dtype=np.int64)
+        features = np.empty((len(coords), 1), dtype=np.float32)
+        bad, ascending = _split_rows(block.index, block.value, lo, hi, np.ascontiguousarray(shapes[:, 1]),
+                                     shapes.prod(axis=1), n_c, coords, features)
         small = -(-shapes // np.asarray(self.factors))
         too_big = (small > np.asarray(self.full_shape)).any(axis=1)
-        if too_big.any():
-            r = int(np.argmax(too_big))
-            at, plane = locate(r)
-            raise DataError(f"{at}: plane {plane} of shape {tuple(shapes[r].tolist())} does not fit the image "
-                            f"shape {self.full_shape} of the dataset (down-sampled by {self.factors})")
-        label = self._pixel_labels(entries, by_slot, shapes, ids, counts) if self.labels is not None else None
-        row_of, wire, tick, values, label = self._downsample(row_of, ids, shapes, small, counts, values, label)
+        if bad >= 0 or too_big.any():
+            r = int(bad if bad >= 0 else np.argmax(too_big))
+            at = f"{where(int(by_slot[r // n_c]))}: plane {self.plane_ids[r % n_c]}"
+            raise DataError(f"{at} has pixel ids outside its image of shape {tuple(shapes[r].tolist())}" if bad >= 0
+                            else f"{at} of shape {tuple(shapes[r].tolist())} does not fit the image shape "
+                                 f"{self.full_shape} of the dataset (down-sampled by {self.factors})")
+        label = self._pixel_labels(entries, by_slot, shapes, block, lo, hi) if self.labels is not None else None
+        if self.factors != (1, 1) or not ascending:
+            coords, features, label = self._downsample(coords, features, label, small)
         flips = self._flips(len(entries))
         if flips is not None:
-            row_flips = flips[row_of // n_c]
-            wire = np.where(row_flips[:, 0], self.full_shape[0] - 1 - wire, wire)
-            tick = np.where(row_flips[:, 1], self.full_shape[1] - 1 - tick, tick)
+            for axis in (0, 1):
+                mirror = flips[coords[:, 0], axis]
+                np.subtract(self.full_shape[axis] - 1, coords[:, 2 + axis], out=coords[:, 2 + axis], where=mirror)
         if self.crop_box is not None:
-            row_of, wire, tick, values, label = self._crop(len(entries), row_of, wire, tick, values, label)
-        coords = np.empty((len(row_of), 4), dtype=np.int64)
-        np.floor_divide(row_of, n_c, out=coords[:, 0])
-        np.remainder(row_of, n_c, out=coords[:, 1])
-        coords[:, 2], coords[:, 3] = wire, tick
+            coords, features, label = self._crop(len(entries), coords, features, label)
         batch = {"coords": torch.from_numpy(coords),
-                 "features": normalise(torch.from_numpy(values.reshape(-1, 1)), self.normalise, self.scale, self.clip),
+                 "features": normalise(torch.from_numpy(features), self.normalise, self.scale, self.clip),
                  "entry": torch.from_numpy(entries.copy()), "shape": torch.tensor(self.image_shape)}
         if label is not None:
-            batch["label"] = torch.from_numpy(label.astype(np.int64))
+            batch["label"] = torch.from_numpy(label.astype(np.int64, copy=False))
         return batch
 
-    def _pixel_labels(self, entries: np.ndarray, by_slot: np.ndarray, shapes: np.ndarray, ids: np.ndarray,
-                      counts: np.ndarray) -> np.ndarray:
-        """Canonical label (0, 1, 2) of every charge pixel (``ids``, ``counts`` per output row of ``shapes``)."""
+    def _pixel_labels(self, entries: np.ndarray, by_slot: np.ndarray, shapes: np.ndarray, block: SparseBatch,
+                      lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Canonical label (0, 1, 2) of every charge pixel of ``block`` rows ``lo:hi`` (of ``shapes``), in order."""
         lblock, _, lrows, lwhere = self._read(self.labels, entries)    # both blocks hold the entries in one order
         lflat = lrows[by_slot].reshape(-1)
         differ = (lblock.shape[lflat] != shapes).any(axis=1)
@@ -125,45 +138,44 @@ class SparseSegmentationDataset(PlaneImageDataset):
         stored = self._canonical(lblock, lwhere)
         llo, lhi = lblock.voxel_offsets[lflat], lblock.voxel_offsets[lflat + 1]
         ltake = _gather(llo, lhi)
-        if np.array_equal(lhi - llo, counts) and np.array_equal(lblock.index[ltake], ids):
+        if np.array_equal(lhi - llo, hi - lo) and np.array_equal(lblock.index[ltake], block.index[_gather(lo, hi)]):
             return stored[ltake]                                        # the usual file: the same pixels
-        starts = np.concatenate(([0], np.cumsum(counts)))
-        return np.concatenate([_labels_at(ids[starts[r]:starts[r + 1]], lblock.index[llo[r]:lhi[r]].astype(np.int64),
-                                          stored[llo[r]:lhi[r]]) for r in range(len(lflat))] or [np.zeros(0, np.int64)])
+        return np.concatenate([_labels_at(block.index[lo[r]:hi[r]].astype(np.int64),
+                                          lblock.index[llo[r]:lhi[r]].astype(np.int64), stored[llo[r]:lhi[r]])
+                               for r in range(len(lflat))] or [np.zeros(0, np.int64)])
 
-    def _downsample(self, row_of: np.ndarray, ids: np.ndarray, shapes: np.ndarray, small: np.ndarray,
-                    counts: np.ndarray, values: np.ndarray, label: np.ndarray | None) -> tuple:
-        """(row, wire, tick, charge, label) of the down-sampled pixels of the whole batch, ascending per row:
-        charge summed and the highest label per block (pixels met twice at factor 1 are summed too)."""
-        ticks = shapes[:, 1]
-        uniform = bool(np.all(ticks == ticks[0])) if len(ticks) else True
-        wire, tick = np.divmod(ids, int(ticks[0]) if uniform and len(ticks) else np.repeat(ticks, counts))
-        new_row = np.r_[True, row_of[1:] != row_of[:-1]]
-        if not len(ids) or (self.factors == (1, 1) and bool(np.all((np.diff(ids) > 0) | new_row[1:]))):
-            return row_of, wire, tick, values, label                     # ascending, no pixel twice
-        small_ticks, size = np.repeat(small[:, 1], counts), int(small.prod(axis=1).max(initial=1))
-        key = row_of * size + (wire // self.factors[0]) * small_ticks + tick // self.factors[1]
+    def _downsample(self, coords: np.ndarray, features: np.ndarray, label: np.ndarray | None,
+                    small: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The down-sampled pixels of the whole batch, ascending per (event, plane): charge summed and the
+        highest label per block (pixels met twice at factor 1 are summed too); ``small`` the (rows, 2)
+        down-sampled shapes."""
+        if not len(coords):
+            return coords, features, label
+        row_of = coords[:, 0] * self.in_channels + coords[:, 1]
+        small_ticks, size = small[row_of, 1], int(small.prod(axis=1).max())
+        key = row_of * size + (coords[:, 2] // self.factors[0]) * small_ticks + coords[:, 3] // self.factors[1]
         order = np.argsort(key, kind="stable")
         key = key[order]
         starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        row_of = row_of[order][starts]
-        summed = np.add.reduceat(values[order], starts)
-        top = None if label is None else np.maximum.reduceat(label[order], starts)
-        wire, tick = np.divmod(key[starts] - row_of * size, small_ticks[order][starts])
-        return row_of, wire, tick, summed, top
+        row_of, small_ticks = row_of[order][starts], small_ticks[order][starts]
+        out = np.empty((len(starts), 4), dtype=np.int64)
+        out[:, 0], out[:, 1] = np.divmod(row_of, self.in_channels)
+        out[:, 2], out[:, 3] = np.divmod(key[starts] - row_of * size, small_ticks)
+        summed = np.add.reduceat(features[order, 0], starts)[:, None]
+        return out, summed, None if label is None else np.maximum.reduceat(label[order], starts)
 
-    def _crop(self, n_events: int, row_of: np.ndarray, wire: np.ndarray, tick: np.ndarray, values: np.ndarray,
-              label: np.ndarray | None) -> tuple:
+    def _crop(self, n_events: int, coords: np.ndarray, features: np.ndarray,
+              label: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The pixels inside each plane's crop box, relative to it (the dense path's ``_finish`` box)."""
         n_c, box = self.in_channels, self.crop_box
         corners = np.zeros((n_events * n_c, 2), dtype=np.int64)
         image = np.zeros((n_c, *self.full_shape), dtype=np.float32)
-        bounds = np.searchsorted(row_of, np.arange(0, (n_events + 1) * n_c, n_c))
+        bounds = np.searchsorted(coords[:, 0], np.arange(n_events + 1))
         for b in range(n_events):
-            part = slice(bounds[b], bounds[b + 1])
+            part = coords[bounds[b]:bounds[b + 1]]
             image.fill(0)
-            image[row_of[part] - b * n_c, wire[part], tick[part]] = values[part]
+            image[part[:, 1], part[:, 2], part[:, 3]] = features[bounds[b]:bounds[b + 1], 0]
             corners[b * n_c:(b + 1) * n_c] = crop_corners(image, box, self.crop_mode)
-        wire, tick = wire - corners[row_of, 0], tick - corners[row_of, 1]
-        keep = (wire >= 0) & (wire < box[0]) & (tick >= 0) & (tick < box[1])
-        return row_of[keep], wire[keep], tick[keep], values[keep], None if label is None else label[keep]
+        coords[:, 2:] -= corners[coords[:, 0] * n_c + coords[:, 1]]
+        keep = ((coords[:, 2:] >= 0) & (coords[:, 2:] < np.asarray(box))).all(axis=1)
+        return coords[keep], features[keep], None if label is None else label[keep]
