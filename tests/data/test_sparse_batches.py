@@ -12,6 +12,7 @@ from argonet.conf.data import DataConfig
 from argonet.data.loader import build_dataset, build_loader
 from argonet.data.sparse_batches import SparseSegmentationDataset
 from argonet.errors import DataError, FormatError
+from argonet.event import SparseImage
 
 
 def _dense_equivalent(dataset: SparseSegmentationDataset, batch: dict, n_events: int):
@@ -122,3 +123,31 @@ def test_ids_stored_out_of_order_give_the_same_batch(tmp_path, helpers, rng, dow
     for key in ("coords", "label", "entry"):
         assert torch.equal(got[key], want[key]), key
     torch.testing.assert_close(got["features"], want["features"])
+
+
+def test_labels_and_shapes_that_do_not_fit_are_one_line(tmp_path, helpers):
+    good = helpers.pixel_event({0: [(1, 1, 5.0, 1)]})
+    bad = helpers.pixel_event({0: [(1, 1, 5.0, 1)], 1: [(2, 2, 5.0, 7)]})
+    path = helpers.write(tmp_path / "bad.h5", [good, bad])
+    dataset = build_dataset("sparse_segmentation", DataConfig(file=str(path)))
+    with pytest.raises(DataError, match=r"bad\.h5, event 1, product sparse2d/sbnd_cosmicseg: label value 7 "):
+        dataset.read_batch([0, 1])
+
+    def images(shape, ids, value):
+        return [SparseImage(helpers.meta(p, shape), np.array(ids, np.uint64), np.full(len(ids), value, np.float32))
+                for p in range(3)]
+
+    path = helpers.write_products(tmp_path / "size.h5", [
+        {"sparse2d/sbndwire": images((8, 8), [3], 5.0), "sparse2d/sbnd_cosmicseg": images((8, 16), [3], 1)}])
+    with pytest.raises(DataError, match=r"size\.h5, event 0.*plane 0 labels have shape \(8, 16\) but the charge has"):
+        build_dataset("sparse_segmentation", DataConfig(file=str(path))).read_batch([0])
+    path = helpers.write_products(tmp_path / "grow.h5", [
+        {"sparse2d/sbndwire": images((8, 8), [3], 5.0), "sparse2d/sbnd_cosmicseg": images((8, 8), [3], 1)},
+        {"sparse2d/sbndwire": images((16, 8), [3], 5.0), "sparse2d/sbnd_cosmicseg": images((16, 8), [3], 1)}])
+    with pytest.raises(DataError, match=r"grow\.h5, event 1, product sparse2d/sbndwire: plane 0 of shape \(16, 8\) "
+                                        "does not fit"):
+        build_dataset("sparse_segmentation", DataConfig(file=str(path))).read_batch([1])
+    path = helpers.write_products(tmp_path / "fewer.h5", [      # labels on some charge pixels: background elsewhere
+        {"sparse2d/sbndwire": images((8, 8), [3, 9, 20], 5.0), "sparse2d/sbnd_cosmicseg": images((8, 8), [9, 30], 2)}])
+    batch = build_dataset("sparse_segmentation", DataConfig(file=str(path))).read_batch([0])
+    assert batch["label"].tolist() == [0, 2, 0] * 3 and batch["coords"][:3, 2:].tolist() == [[0, 3], [1, 1], [2, 4]]

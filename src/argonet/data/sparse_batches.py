@@ -37,14 +37,6 @@ from argonet.io import SparseBatch
 SEGMENTATION_CLASSES = ("background", "cosmic", "neutrino")
 
 
-def _gather(lo: np.ndarray, hi: np.ndarray) -> slice | np.ndarray:
-    """Positions of the voxel ranges ``lo[k]:hi[k]`` one after the other: a slice when they follow each other."""
-    if len(lo) == 0 or bool(np.all(lo[1:] == hi[:-1])):
-        return slice(int(lo[0]), int(hi[-1])) if len(lo) else slice(0, 0)
-    counts = hi - lo
-    return np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
-
-
 @numba.njit(cache=True, nogil=True)
 def _split_rows(index, value, starts, stops, n_ticks, sizes, n_planes, coords, features):  # pragma: no cover
     """One pass over the voxels of rows ``starts[r]:stops[r]`` (row r = event r // n_planes, plane r % n_planes):
@@ -65,6 +57,27 @@ def _split_rows(index, value, starts, stops, n_ticks, sizes, n_planes, coords, f
             features[k, 0] = value[i]
             k += 1
     return -1, ascending
+
+
+@numba.njit(cache=True, nogil=True)
+def _same_pixel_labels(index, lindex, lvalue, lut, starts, stops, lstarts, lstops, out):  # pragma: no cover
+    """Canonical labels ``lut[value]`` of label rows holding exactly the pixels of the charge rows, into ``out``;
+    returns 0, 1 when a row's label pixels differ from its charge pixels, 2 on a value ``lut`` does not map."""
+    k = 0
+    for r in range(starts.size):
+        if stops[r] - starts[r] != lstops[r] - lstarts[r]:
+            return 1
+        j = lstarts[r]
+        for i in range(starts[r], stops[r]):
+            if index[i] != lindex[j]:
+                return 1
+            v = lvalue[j]
+            if not (v >= 0 and v < lut.size) or np.int64(v) != v or lut[np.int64(v)] < 0:
+                return 2
+            out[k] = lut[np.int64(v)]
+            k += 1
+            j += 1
+    return 0
 
 
 class SparseSegmentationDataset(PlaneImageDataset):
@@ -135,11 +148,11 @@ class SparseSegmentationDataset(PlaneImageDataset):
             r, n_c = int(np.argmax(differ)), self.in_channels
             raise DataError(f"{lwhere(int(by_slot[r // n_c]))}: plane {self.plane_ids[r % n_c]} labels have shape "
                             f"{tuple(lblock.shape[lflat[r]].tolist())} but the charge has {tuple(shapes[r].tolist())}")
-        stored = self._canonical(lblock, lwhere)
         llo, lhi = lblock.voxel_offsets[lflat], lblock.voxel_offsets[lflat + 1]
-        ltake = _gather(llo, lhi)
-        if np.array_equal(lhi - llo, hi - lo) and np.array_equal(lblock.index[ltake], block.index[_gather(lo, hi)]):
-            return stored[ltake]                                        # the usual file: the same pixels
+        out = np.empty(int((hi - lo).sum()), dtype=np.int64)
+        if _same_pixel_labels(block.index, lblock.index, lblock.value, self._lut, lo, hi, llo, lhi, out) == 0:
+            return out                                                  # the usual file: the same pixels
+        stored = self._canonical(lblock, lwhere)                        # one line naming a value it cannot map
         return np.concatenate([_labels_at(block.index[lo[r]:hi[r]].astype(np.int64),
                                           lblock.index[llo[r]:lhi[r]].astype(np.int64), stored[llo[r]:lhi[r]])
                                for r in range(len(lflat))] or [np.zeros(0, np.int64)])
