@@ -1,6 +1,6 @@
 """Reading speed to dense and sparse training batches for CosmicTagger-sized events, argonet vs plain h5py.
 
-    python benchmarks/bench_io.py [--events 96] [--batch 16] [--downsample 1 2 4]
+    python benchmarks/bench_io.py [--events 96] [--batch 16] [--downsample 1 2 4] [--repeat 3]
 
 A synthetic larcv3 file is written to a temporary folder with Larcv3Writer: 3 planes of
 2048 wires x 1280 ticks per event, 50,000 stored pixels per plane on track-like lines plus
@@ -16,10 +16,13 @@ per-pixel labels. Then, on one core, batches are read
   (d) by a plain h5py loop to the same sparse batches: per event and plane, read the voxels,
       split the ids into (wire, tick), then concatenate with the batch and plane columns (larcv3's
       sparse→sparse path, documented at about 200 events/s).
-Goals (one core): sparse batches at >= 2x the plain sparse reader (d), dense full-resolution
-batches with labels at >= 2x the plain dense reader with labels (b). Rates are given per second
-of wall time and per second of this process's CPU time (what one core spends, robust to other
-load on the machine); the ratios to the baselines are printed per CPU-second.
+Goals (one core): >= 300 events/s to full-resolution dense batches; sparse batches at >= 2x the
+plain sparse reader (d); dense full-resolution batches with uint8 labels at >= 2x the plain dense
+reader (b), with labels and, stricter, charge only. Rates are given per second of wall time and
+per second of this process's CPU time (what one core spends, robust to other load on the
+machine), each row the run with the least CPU time of ``--repeat``; the ratios to the baselines
+are printed per CPU-second. The ``limits`` line gives the floors: HDF5's read and inflate of the
+charge alone, and zeroing a full-resolution float32 batch.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ PLANES = 3
 #: (what, argonet row, baseline row) compared per CPU-second
 RATIOS = (("dense full resolution + labels", "(a) argonet, downsample=1, + uint8 labels",
            "(b) plain h5py per event, + int64 labels"),
+          ("dense + uint8 labels vs plain charge only", "(a) argonet, downsample=1, + uint8 labels",
+           "(b) plain h5py per event, downsample=1"),
           ("dense, charge only", "(a) argonet, downsample=1", "(b) plain h5py per event, downsample=1"),
           ("sparse", "(c) argonet sparse batches", "(d) plain h5py per event → sparse"),
           ("sparse + labels", "(c) argonet sparse batches, + labels", "(d) plain h5py per event → sparse, + labels"))
@@ -208,6 +213,12 @@ def reader_ms(path: Path, batch_size: int) -> tuple[float, float]:
         return clock.per_event_ms((len(f) // batch_size - 1) * batch_size)
 
 
+def best(repeat: int, measure, *args) -> tuple[float, float]:
+    """(wall, CPU) ms/event of the run of ``measure(*args)`` with the least CPU time among ``repeat`` runs: the
+    machine is shared, and other jobs only ever add time."""
+    return min((measure(*args) for _ in range(max(repeat, 1))), key=lambda timing: timing[1])
+
+
 def memset_ms(batch_size: int) -> tuple[float, float]:
     """ms/event to zero a recycled full-resolution float32 batch buffer: the memory-bandwidth floor."""
     buffer = np.ones((batch_size, PLANES, *SHAPE), np.float32)
@@ -222,6 +233,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=96)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--downsample", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; the one with the least CPU time is shown")
     args = parser.parse_args()
     torch.set_num_threads(1)
     start = time.perf_counter()
@@ -238,17 +250,18 @@ def main() -> None:
             print(f"  {'reader':<44}{'events/s':>9}{'ms/event':>9}{'per CPU-s':>10}{'CPU ms':>8}{'batch MB/s':>11}")
             label_weight = {None: 1.0, "uint8": 1.25, "int64": 3.0}     # batch bytes / image bytes
             rows = [(f"(a) argonet, downsample={f}" + (f", + {lab} labels" if lab else ""),
-                     argonet_ms(path, f, lab, args.batch), dense_MB / f ** 2 * label_weight[lab])
+                     best(args.repeat, argonet_ms, path, f, lab, args.batch), dense_MB / f ** 2 * label_weight[lab])
                     for f in args.downsample for lab in (None, "uint8", "int64")]
-            rows.append(("(b) plain h5py per event, downsample=1", h5py_ms(path, args.batch), dense_MB))
-            rows.append(("(b) plain h5py per event, + int64 labels", h5py_ms(path, args.batch, True), 3 * dense_MB))
+            for labels, out_MB in ((False, dense_MB), (True, 3 * dense_MB)):
+                rows.append(("(b) plain h5py per event, " + ("+ int64 labels" if labels else "downsample=1"),
+                             best(args.repeat, h5py_ms, path, args.batch, labels), out_MB))
             sparse_MB = PLANES * PIXELS_PER_PLANE * (32 + 4) / 1e6                 # int64 coords + float32 charge
             for labels in (False, True):
                 out_MB = sparse_MB * (44 / 36 if labels else 1)
                 rows.append(("(c) argonet sparse batches" + (", + labels" if labels else ""),
-                             argonet_sparse_ms(path, labels, args.batch), out_MB))
+                             best(args.repeat, argonet_sparse_ms, path, labels, args.batch), out_MB))
                 rows.append(("(d) plain h5py per event → sparse" + (", + labels" if labels else ""),
-                             h5py_sparse_ms(path, args.batch, labels), out_MB))
+                             best(args.repeat, h5py_sparse_ms, path, args.batch, labels), out_MB))
             for name, (wall, cpu), out_MB in rows:
                 print(f"  {name:<44}{1e3 / wall:>9.0f}{wall:>9.2f}{1e3 / cpu:>10.0f}{cpu:>8.2f}"
                       f"{1e3 / wall * out_MB:>11.0f}")

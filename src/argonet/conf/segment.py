@@ -88,7 +88,8 @@ class InferenceConfig:
     Data options left at their defaults take the checkpoint's values (planes, down-sampling,
     normalisation, label producer and numbering). Predictions hold the input's charge pixels, the
     label of each being the prediction of the down-sampled pixel it falls in, stored with the
-    same numbering as the truth labels (``data.label_values``).
+    same numbering as the truth labels (``data.label_values``). An event without any charge pixel
+    gets an empty prediction (whatever ``data.allow_empty`` says; the count is printed and stored).
 
     ``logit_offsets`` moves the decision without retraining: a class balance in the loss (the
     neutrino weight of ``light``) favours the rare class, and e.g. ``[0,0,-1]`` takes back part of
