@@ -151,11 +151,22 @@ def test_rulebooks_are_contiguous_cached_and_three_cut_from_five(tracks, monkeyp
     assert torch.equal(three, fresh.neighbours(3))             # searched directly, same table
     monkeypatch.setattr(grid_module, "LOOKUP_MAP_MAX", 0)      # binary search instead of the dense map
     searched, _ = Grid.from_coords(mask.nonzero(), SHAPE, 2)
-    assert torch.equal(five, searched.neighbours(5)) and searched._map is None
+    assert torch.equal(five, searched.neighbours(5))
     coarse = grid.coarser()
     assert grid.coarser() is coarse
     assert grid.rulebook(3) is grid.rulebook(3)
-    books = (grid.rulebook(5), grid.down_rulebook(), grid.up_rulebook())
-    for t in (coarse.children, grid.parent, grid.slot, coarse.keys, grid.keys,
-              *(b.inputs for b in books), *(b.outputs for b in books)):
+    subm, down, up = grid.rulebook(5), grid.down_rulebook(), grid.up_rulebook()
+    for t in (five, three, subm.inputs):                       # the largest index tensors
+        assert t.is_contiguous() and t.dtype == torch.int32
+    for t in (coarse.children, grid.parent, grid.slot, coarse.keys, grid.keys, subm.outputs, down.inputs,
+              down.outputs, up.inputs, up.outputs):
         assert t.is_contiguous() and t.dtype == torch.long
+
+
+def test_grid_keeps_no_dense_key_map():
+    coords = torch.tensor([[0, 5, 5], [0, 5, 6], [0, 6, 5], [1, 400, 300], [1, 401, 301]])
+    grid, _ = Grid.from_coords(coords, (512, 512), 2)               # the key map would hold 2 x 518 x 518 rows
+    grid.neighbours(5), grid.neighbours(3), grid.rulebook(3), grid.down_rulebook()
+    held = [v for v in vars(grid).values() if isinstance(v, torch.Tensor)] + list(grid._neighbours.values())
+    held += [t for book in grid._rulebooks.values() for t in (book.inputs, book.outputs)]
+    assert max(t.numel() for t in held) <= 5 * 25                   # tables of the five active sites only

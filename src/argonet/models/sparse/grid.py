@@ -14,9 +14,11 @@ that scale share one neighbour search per kernel size:
   down-convolution and of its transposed up-convolution, which restores exactly these sites.
 
 Neighbours are found through the sorted linear keys: a dense key → row map where it fits
-(``LOOKUP_MAP_MAX``), else ``searchsorted``; keys carry a margin of
-``MARGIN_PX`` pixels around each image, so an offset never wraps into the next row or image.
-All index tensors are contiguous int64.
+(``LOOKUP_MAP_MAX``; built for one search and freed, not kept with the grid), else ``searchsorted``;
+keys carry a margin of ``MARGIN_PX`` pixels around each image, so an offset never wraps into the next
+row or image. Neighbour tables (and the submanifold rulebooks' input rows) are int32 (half the memory of the
+largest index tensors; ``index_select`` and ``index_add_`` take them as they are), every other index
+tensor is int64; all are contiguous.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from argonet.errors import DataError
 
 #: pixels of empty border in the linear key (half the largest kernel size supported)
 MARGIN_PX = 3
-#: largest dense key → row map (entries, int32) built for neighbour searches; larger grids binary-search
+#: largest dense key → row map (entries, int32) built for a neighbour search; larger grids binary-search
 LOOKUP_MAP_MAX = 1 << 26
 
 
@@ -53,7 +55,6 @@ class Grid:
         self.keys = self._keys(coords)
         self._neighbours: dict[int, Tensor] = {}
         self._rulebooks: dict = {}
-        self._map: Tensor | None = None
         self._coarser: Grid | None = None
         self.children: Tensor | None = None      # set on the coarser grid: (Nc, 4) fine rows
         self.parent: Tensor | None = None        # set on this grid by coarser(): (N,) coarse rows
@@ -91,23 +92,23 @@ class Grid:
         return ((c[:, 0] * rows + c[:, 1] + MARGIN_PX) * self.row_px + c[:, 2] + MARGIN_PX).contiguous()
 
     def lookup(self, keys: Tensor) -> Tensor:
-        """Row of each key among the active sites, ``len(self)`` where it is not active: a read of a dense
-        key → row map where that map is small enough (``LOOKUP_MAP_MAX``), a binary search otherwise."""
+        """int32 row of each key among the active sites, ``len(self)`` where it is not active: a read of a
+        dense key → row map where that map is small enough (``LOOKUP_MAP_MAX``; freed on return), a binary
+        search otherwise."""
         n = len(self)
         if n == 0:
-            return torch.zeros_like(keys)
-        if self._map is None and self.n_images * (self.shape[0] + 2 * MARGIN_PX) * self.row_px <= LOOKUP_MAP_MAX:
-            size = self.n_images * (self.shape[0] + 2 * MARGIN_PX) * self.row_px
-            self._map = torch.full((size,), n, dtype=torch.int32, device=keys.device)
-            self._map[self.keys] = torch.arange(n, dtype=torch.int32, device=keys.device)
-        if self._map is not None:
-            return self._map[keys].long().contiguous()
+            return torch.zeros_like(keys, dtype=torch.int32)
+        size = self.n_images * (self.shape[0] + 2 * MARGIN_PX) * self.row_px
+        if size <= LOOKUP_MAP_MAX:
+            rows = torch.full((size,), n, dtype=torch.int32, device=keys.device)
+            rows[self.keys] = torch.arange(n, dtype=torch.int32, device=keys.device)
+            return rows[keys].contiguous()
         pos = torch.searchsorted(self.keys, keys).clamp_(max=n - 1)
-        return torch.where(self.keys[pos] == keys, pos, torch.full_like(pos, n)).contiguous()
+        return torch.where(self.keys[pos] == keys, pos, torch.full_like(pos, n)).to(torch.int32).contiguous()
 
     def neighbours(self, kernel: int) -> Tensor:
-        """(N, kernel**2) input rows of a same-size ``kernel`` x ``kernel`` convolution (cached; a smaller
-        kernel's table is cut out of a larger one's)."""
+        """(N, kernel**2) int32 input rows of a same-size ``kernel`` x ``kernel`` convolution (cached; a
+        smaller kernel's table is cut out of a larger one's)."""
         if kernel % 2 == 0 or kernel // 2 > MARGIN_PX:
             raise ValueError(f"submanifold kernels are odd and at most {2 * MARGIN_PX + 1} wide, got {kernel}")
         if kernel not in self._neighbours:
@@ -122,10 +123,6 @@ class Grid:
                 offsets = (d[:, None] * self.row_px + d[None, :]).reshape(-1)
                 self._neighbours[kernel] = self.lookup(self.keys[:, None] + offsets[None, :])
         return self._neighbours[kernel]
-
-    def release_lookup(self) -> None:
-        """Free the dense key → row map (the rulebooks stay)."""
-        self._map = None
 
     def coarser(self) -> "Grid":
         """The 2 x 2 down-sampled grid (cached), with the rulebooks between the two scales."""

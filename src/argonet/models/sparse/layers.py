@@ -238,6 +238,19 @@ class SubmConv2d(_Conv):
                                 centre=self.kernel * self.kernel // 2)
         return x.replace(self._bias(out))
 
+    def joined(self, *parts: SparseTensor) -> SparseTensor:
+        """This 1 x 1 convolution of the channel concatenation of ``parts`` (same sites) without building
+        it: one GEMM per part into one sum, so backward keeps the parts (already held) and no joined copy."""
+        if self.kernel != 1 or sum(p.features.shape[1] for p in parts) != self.in_chans:
+            raise ValueError(f"joined takes a 1 x 1 convolution of {self.in_chans} channels in all, got "
+                             f"kernel {self.kernel} and {[p.features.shape[1] for p in parts]}")
+        dtype, matrix, start, out = _compute_dtype(parts[0].features), self.matrix()[0], 0, None
+        for part in parts:
+            rows, weight = part.features.to(dtype), matrix[start:start + part.features.shape[1]].to(dtype)
+            out = rows @ weight if out is None else torch.addmm(out, rows, weight)
+            start += part.features.shape[1]
+        return parts[0].replace(self._bias(out))
+
 
 class DownConv2d(_Conv):
     """2 x 2 convolution with stride 2 onto the coarser grid."""

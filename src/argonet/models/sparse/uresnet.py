@@ -127,8 +127,8 @@ class Up(nn.Module):
         self.body = nn.Sequential(*layers, SparseReLU())
 
     def forward(self, x: SparseTensor, fine: Grid) -> SparseTensor:
-        if self.up is not None:
-            return self.body(self.up(x, fine))
+        if self.up is not None:          # a 1 x 1 convolution commutes with the nearest copy: run it on the cells
+            return self.body[1:](self.up(self.body[0](x), fine))
         return self.body[1:](self.body[0](x, fine))
 
 
@@ -143,7 +143,7 @@ class Join(nn.Module):
 
     def forward(self, x: SparseTensor, skip: SparseTensor) -> SparseTensor:
         if self.mode == "concat":
-            return self.body(x.replace(torch.cat([x.features, skip.features.to(x.features.dtype)], dim=1)))
+            return self.body[1:](self.body[0].joined(x, skip))
         if self.mode == "sum":
             return x.replace(x.features + skip.features)
         return x
