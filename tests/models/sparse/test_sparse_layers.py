@@ -64,10 +64,13 @@ def test_submanifold_conv_equals_conv2d_at_the_active_sites(threads, tracks, ker
     _check(out, F.conv2d(x_dense, weight, b, padding=kernel // 2), x, x_dense, params)
 
 
+@pytest.mark.parametrize("gather_bytes", [1 << 30, 1000], ids=["whole", "pieces"])
 @pytest.mark.parametrize("kernel", [3, 5])
-def test_submanifold_conv_gathering_all_neighbours_equals_conv2d(threads, tracks, kernel, monkeypatch):
+def test_submanifold_conv_gathering_all_neighbours_equals_conv2d(threads, tracks, kernel, gather_bytes,
+                                                                   monkeypatch):
     monkeypatch.setattr(layers, "DENSE_OCCUPANCY", 2.0)
     monkeypatch.setattr(layers, "GATHER_ALL_DTYPES", (torch.float64,))     # the 16-bit path, in float64
+    monkeypatch.setattr(layers, "GATHER_BYTES", gather_bytes)             # one gather, or a few sites at a time
     x_dense, _, x = _sparse_input(tracks, kernel, 3)
     conv = SubmConv2d(3, 5, kernel, bias=True).double()
     weight, b = (p.detach().clone().requires_grad_(True) for p in (conv.weight, conv.bias))

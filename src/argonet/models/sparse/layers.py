@@ -16,9 +16,9 @@ Convolutions gather the input rows of a rulebook's pairs, multiply them by each 
 matrix and scatter-add the products (``index_select`` → GEMM → ``index_add_``); backward does
 the same in reverse; in 16-bit dtypes (``GATHER_ALL_DTYPES``) a submanifold convolution instead
 gathers every site's k x k neighbour rows (zero rows for inactive ones) into one matrix for one
-GEMM, and its backward is the same with the kernel flipped. Where a grid is mostly active
-(``DENSE_OCCUPANCY``, the coarse levels of a noisy readout) a submanifold convolution instead runs
-as a dense oneDNN convolution on the
+GEMM (built ``GATHER_BYTES`` at a time), and its backward is the same with the kernel flipped.
+Where a grid is mostly active (``DENSE_OCCUPANCY``, the coarse levels of a noisy readout) a
+submanifold convolution instead runs as a dense oneDNN convolution on the
 zero-filled grid read at the active sites, which is the same function. Under CPU or CUDA autocast the GEMMs (and
 their gathers) run in the autocast dtype, e.g. bf16 on CPUs with AMX; results return in that dtype.
 """
@@ -33,6 +33,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from argonet.models.sparse.grid import Grid, Rulebook
+from argonet.models.sparse.rebuild import note_norm_output, relu_noted_
 
 
 @dataclass
@@ -61,6 +62,10 @@ DENSE_OCCUPANCY = 0.5
 #: compute dtypes in which a submanifold convolution gathers all k * k neighbour rows (zeros for inactive
 #: ones) into one GEMM: faster with bf16 AMX GEMMs; in fp32 the rulebook's active pairs only are faster
 GATHER_ALL_DTYPES = (torch.bfloat16, torch.float16)
+#: bytes of the gathered neighbour matrix built at once (in pieces of sites): the whole matrix would take
+#: 16-20 MB per convolution at full resolution, and pieces of one size are reused by the allocator
+#: instead of growing the heap
+GATHER_BYTES = 4 << 20
 
 
 class _RulebookConv(torch.autograd.Function):
@@ -130,7 +135,37 @@ def _padded(x: Tensor, dtype: torch.dtype) -> Tensor:
 def _im2col(padded: Tensor, table: Tensor) -> Tensor:
     """(N, K * C) rows of ``padded`` (M + 1, C) under each of the K columns of ``table`` (N, K), whose
     entries M point at the zero row."""
-    return padded.index_select(0, table.view(-1)).view(table.shape[0], -1)
+    return padded.index_select(0, table.reshape(-1)).view(table.shape[0], -1)
+
+
+def _chunk_rows(table: Tensor, padded: Tensor) -> int:
+    """Sites per piece of the gathered neighbour matrix (``GATHER_BYTES``)."""
+    return max(1, GATHER_BYTES // (table.shape[1] * padded.shape[1] * padded.element_size()))
+
+
+def _gathered_mm(padded: Tensor, table: Tensor, weight: Tensor) -> Tensor:
+    """(N, Cout) = ``_im2col(padded, table) @ weight``, gathered ``GATHER_BYTES`` at a time."""
+    step = _chunk_rows(table, padded)
+    if step >= table.shape[0]:
+        return _im2col(padded, table) @ weight
+    out = padded.new_empty((table.shape[0], weight.shape[1]))
+    for start in range(0, table.shape[0], step):
+        torch.mm(_im2col(padded, table[start:start + step]), weight, out=out[start:start + step])
+    return out
+
+
+def _gathered_tmm(padded: Tensor, table: Tensor, rows: Tensor) -> Tensor:
+    """(K * Cin, Cout) = ``_im2col(padded, table).t() @ rows``, gathered ``GATHER_BYTES`` at a time and
+    summed in float32 (16-bit dtypes) or the rows' own dtype."""
+    step = _chunk_rows(table, padded)
+    if step >= table.shape[0]:
+        return _im2col(padded, table).t() @ rows
+    wide = torch.float32 if rows.dtype in (torch.bfloat16, torch.float16) else rows.dtype
+    out = None
+    for start in range(0, table.shape[0], step):
+        part = (_im2col(padded, table[start:start + step]).t() @ rows[start:start + step]).to(wide)
+        out = part if out is None else out.add_(part)
+    return out
 
 
 class _SubmConv(torch.autograd.Function):
@@ -142,7 +177,7 @@ class _SubmConv(torch.autograd.Function):
     def forward(ctx, x: Tensor, weight: Tensor, table: Tensor, dtype: torch.dtype) -> Tensor:
         with torch.autocast(x.device.type, enabled=False):
             xp, wc = _padded(x, dtype), weight.to(dtype)
-            out = _im2col(xp, table) @ wc.reshape(-1, wc.shape[2])
+            out = _gathered_mm(xp, table, wc.reshape(-1, wc.shape[2]))
         # keep x itself where it is already in the compute dtype (it is usually a ReLU's saved output):
         # the padded copy is rebuilt in backward rather than held from forward to backward
         ctx.save_for_backward(x if x.dtype == dtype else xp[:-1], wc)
@@ -157,11 +192,11 @@ class _SubmConv(torch.autograd.Function):
             gp = _padded(grad, wc.dtype)
             if ctx.needs_input_grad[1]:
                 xp = _padded(xs, wc.dtype)
-                grad_w = (_im2col(xp, ctx.table).t() @ gp[:-1]).view(wc.shape).to(ctx.w_dtype)
+                grad_w = _gathered_tmm(xp, ctx.table, gp[:-1]).view(wc.shape).to(ctx.w_dtype)
                 del xp
             if ctx.needs_input_grad[0]:
                 flipped = wc.flip(0).transpose(1, 2).reshape(-1, wc.shape[1])
-                grad_x = (_im2col(gp, ctx.table) @ flipped).to(ctx.x_dtype)
+                grad_x = _gathered_mm(gp, ctx.table, flipped).to(ctx.x_dtype)
         return grad_x, grad_w, None, None
 
 
@@ -302,11 +337,14 @@ class SparseBatchNorm(nn.BatchNorm1d):
     """Batch norm over the active sites' feature rows (state dict as nn.BatchNorm2d's)."""
 
     def forward(self, x: SparseTensor) -> SparseTensor:      # type: ignore[override]
-        return x.replace(super().forward(x.features))
+        out = super().forward(x.features)
+        note_norm_output(out, x.features, self)
+        return x.replace(out)
 
 
 class SparseReLU(nn.Module):
-    """ReLU of the feature rows, in place (every layer before one keeps its input, not its output, for backward)."""
+    """ReLU of the feature rows, in place (every layer before one keeps its input, not its output, for backward;
+    after a batch norm the output kept is rebuilt in backward where ``rebuilt_norm_outputs`` is on)."""
 
     def forward(self, x: SparseTensor) -> SparseTensor:
-        return x.replace(torch.relu_(x.features))
+        return x.replace(relu_noted_(x.features))

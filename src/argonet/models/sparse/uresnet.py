@@ -20,7 +20,7 @@ same gradients for less memory; batch-norm running statistics are updated once).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 import logging
 
 import torch
@@ -32,6 +32,7 @@ from argonet.models.registry import register_model
 from argonet.models.sparse.grid import Grid
 from argonet.models.sparse.layers import (DownConv2d, NearestUp, SparseBatchNorm, SparseMaxPool2d, SparseReLU,
                                           SparseTensor, SubmConv2d, UpConv2d, from_dense, to_dense)
+from argonet.models.sparse.rebuild import note_residual_output, rebuilt_norm_outputs, relu_noted_
 from argonet.models.uresnet import _blocks as dense_blocks
 from argonet.models.uresnet import check_options
 from argonet.models.uresnet import _conv as dense_conv
@@ -93,7 +94,10 @@ class Block(nn.Module):
 
     def forward(self, x: SparseTensor) -> SparseTensor:
         if self.residual:
-            return x.replace(torch.relu_(x.features + self.body(x).features))
+            normed = self.body(x).features
+            out = x.features + normed
+            note_residual_output(out, x.features, normed)
+            return x.replace(relu_noted_(out))
         return self.body(x)
 
 
@@ -219,6 +223,14 @@ class SparseUResNet(nn.Module):
                             f"{int(planes.min())}..{int(planes.max())}")
         if bool(((coords[:, 0] < 0) | (coords[:, 0] >= batch_size)).any()):
             raise DataError(f"{SPARSE_MODEL}: event indices must lie in [0, {batch_size})")
+        with rebuilt_norm_outputs() if self.training and torch.is_grad_enabled() else nullcontext():
+            logits, order = self._logits(coords, features, shape, batch_size)
+        return logits.index_select(0, torch.argsort(order))
+
+    def _logits(self, coords: Tensor, features: Tensor, shape: tuple[int, int],
+                batch_size: int) -> tuple[Tensor, Tensor]:
+        """Logits of the sites in the grid's (sorted) order, and that order."""
+        planes = coords[:, 1]
         image = coords[:, 0] * self.in_chans + planes
         grid, order = Grid.from_coords(torch.stack([image, coords[:, 2], coords[:, 3]], dim=1),
                                        (int(shape[0]), int(shape[1])), batch_size * self.in_chans)
@@ -232,8 +244,7 @@ class SparseUResNet(nn.Module):
         for k in reversed(range(self.depth)):
             y, decode = self.ups[k](y, skips[k].grid), self._decode(k)
             y = _recomputed(self, decode, y, skips[k]) if self._recompute(k) else decode(y, skips[k])
-        logits = self.head(y).features
-        return logits.index_select(0, torch.argsort(order))
+        return self.head(y).features, order
 
 
 @register_model(SPARSE_MODEL)
