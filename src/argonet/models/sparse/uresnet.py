@@ -14,7 +14,9 @@ layer outside the deepest block is read at (multiplied by the mask of) the activ
 H and W need not be multiples of 2**depth (odd sizes round up when halved). Batch norm counts
 active sites only. In training, the encoder and decoder blocks of the ``RECOMPUTE_LEVELS`` finest
 levels keep only their inputs for backward and run again there (activation checkpointing: the
-same gradients for less memory; batch-norm running statistics are updated once).
+same gradients for less memory; batch-norm running statistics are updated once); at the other
+levels the outputs of batch norm + ReLU and of the residual blocks are rebuilt in backward from
+the convolution outputs the batch norms keep (``argonet.models.sparse.rebuild``).
 """
 
 from __future__ import annotations
