@@ -74,8 +74,10 @@ def _batches(path: str, net: str, n: int) -> list[dict]:
 def _worker(args: argparse.Namespace, net: str, bf16: bool, queue) -> None:
     """One network in a fresh process: CPU-s per event (infer, train), peak GB, into ``queue``."""
     from argonet.models.registry import get_model
+    from argonet.sim.jit_cache import skip_other_numba_extensions
     from argonet.tasks.segment import SegmentTask, predict_batch
 
+    skip_other_numba_extensions()       # as the argonet command does
     torch.set_num_threads(1)
     torch.manual_seed(0)
     name, _, options = NETS[net]

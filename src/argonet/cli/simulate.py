@@ -12,10 +12,8 @@ from pathlib import Path
 
 from argonet.conf.sim import SimulateConfig
 from argonet.recipes.simulate import simulate
-from argonet.sim.jit_cache import skip_other_numba_extensions
 
 
 def run(cfg: SimulateConfig) -> Path:
     """Run the command on its validated configuration (the library function prints its progress)."""
-    skip_other_numba_extensions()       # this process compiles only argonet's kernels
     return simulate(cfg)

@@ -93,9 +93,9 @@ def ensure_kernel_cache(package_file: str) -> None:
 
 
 def skip_other_numba_extensions() -> None:
-    """In a process that runs only argonet's kernels (``argonet simulate``), don't load the numba
-    extensions other packages register (awkward and vector, through fastjet and uproot): they are
-    never used by argonet's kernels and their imports (sympy among them) cost about a second.
+    """In a process that runs only argonet's kernels (the ``argonet`` command), don't load the numba
+    extensions other packages register (awkward and vector, through fastjet and uproot): argonet's
+    kernels never use them, and their imports (sympy among them) cost about a second and 0.14 GB.
     A process that passes awkward arrays or vectors to numba must not call this."""
     from numba.core import entrypoints
 
