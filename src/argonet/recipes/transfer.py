@@ -203,6 +203,8 @@ def transfer(cfg: TransferConfig) -> TransferResult:
     frozen = stages.test(model, "head_test")
     checkpoints["finetune"] = _finetune(stages, model)
     tuned = stages.test(model, "finetune_test")
-    paths = write_report(stages.out, frozen, tuned, checkpoints)
+    report_dir = Path(cfg.report_dir) if cfg.report_dir else stages.out
+    report_dir.mkdir(parents=True, exist_ok=True)
+    paths = write_report(report_dir, frozen, tuned, checkpoints)
     print(f"\n{_side_by_side(frozen, tuned)}\nwrote " + ", ".join(str(p) for p in paths.values()))
     return TransferResult(checkpoints, frozen, tuned, initial_head, paths)
