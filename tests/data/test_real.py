@@ -39,6 +39,18 @@ def test_cvn_dataset_serves_event_classes():
     assert dataset.truth(250).class_name == "NUE_CC"
 
 
+def test_cvn_halves_are_stratified_disjoint_and_seeded():
+    dataset = CvnDataset(shared("dune_cvn/dataset_info"))
+    adapt, test = dataset.halves(100, 0)
+    assert np.bincount(dataset.targets[adapt]).tolist() == [100] * 4 and len(test) == 400
+    assert not set(adapt.tolist()) & set(test.tolist()) and sorted([*adapt, *test]) == list(range(800))
+    again, _ = dataset.halves(100, 0)
+    other, _ = dataset.halves(100, 1)
+    assert again.tolist() == adapt.tolist() and other.tolist() != adapt.tolist()
+    with pytest.raises(DataError, match=r"^per_class=200: class NUMU_CC has 200 events"):
+        dataset.halves(200, 0)
+
+
 def test_cvn_options_select_classes_and_shape_images():
     cfg = DataConfig(file=shared("dune_cvn/dataset_info"), format="cvn", class_names=["NC", "NUMU_CC", "NUE_CC"],
                      planes=[2], downsample=[2, 4], crop=[64, 32], normalise="scale", scale=1 / 255)

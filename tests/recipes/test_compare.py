@@ -90,3 +90,22 @@ def test_refusals_leave_nothing_behind(tmp_path, real_folder, capsys):
     assert main(["compare", f"real={real_folder}", f"sim={tau}", f"output_dir={tmp_path / 'y'}"]) == 2
     assert "no event class in both samples" in capsys.readouterr().err
     assert main(["compare", "--help"]) == 0 and "tolerance: 0.3" in capsys.readouterr().out
+
+
+def test_real_events_selects_a_half_or_says_why_not(tmp_path, real_folder, capsys):
+    sim = write_sim(tmp_path / "sim.h5", [("NUMU_CC", 120, 40)])
+    args = ["compare", f"real={real_folder}", f"sim={sim}", "examples=false"]
+    assert main([*args, f"output_dir={tmp_path / 'a'}", "real_events=half"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "real_events: unknown selection 'half'" in err and "adapt" in err
+    assert main([*args, f"output_dir={tmp_path / 'b'}", "real_events=adapt", "per_class=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "per_class=1: class NUE_CC has 0 events" in err     # simtoreal's four classes
+    assert main(["compare", "real=full.h5", f"sim={sim}", "real_events=test", f"output_dir={tmp_path / 'c'}"]) == 2
+    assert "real_events: selects events of a DUNE CVN folder" in capsys.readouterr().err
+    assert main([*args, f"output_dir={tmp_path / 'd'}"]) == 0
+    report = json.loads((tmp_path / "d" / "report.json").read_text())
+    assert report["inputs"]["real_events"] == "all" and report["inputs"]["real_entries"] == list(range(6))
+    capsys.readouterr()
+    assert main(["compare", "--help"]) == 0 and "real_events: all" in capsys.readouterr().out
+    assert not {"a", "b", "c"} & {p.name for p in tmp_path.iterdir()}

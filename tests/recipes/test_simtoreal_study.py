@@ -137,6 +137,23 @@ def test_report_quotes_the_official_cvn_beside_the_three_models(study):
         assert sorted(p.name for p in (out / name).iterdir()) == ["metrics.json", "predictions.csv"]   # plots=false
 
 
+def test_compare_reads_the_same_real_halves(study, inputs, tmp_path):
+    result, _ = study
+    sim, real = inputs
+    entries = {}
+    for half, seed in (("adapt", 0), ("test", 0), ("adapt", 1)):
+        out = tmp_path / f"{half}{seed}"
+        assert main(["compare", f"real={real}", f"sim={sim}", f"output_dir={out}", f"real_events={half}",
+                     "per_class=2", f"real_seed={seed}", "examples=false"]) == 0
+        report = json.loads((out / "report.json").read_text())
+        entries[half, seed] = report["inputs"]["real_entries"]
+        assert [c["real"]["n_events"] for c in report["classes"].values()] == [2] * 4    # 4 per class: 2 and 2
+    assert entries["adapt", 0] == result["split"]["adapt"].tolist()
+    assert entries["test", 0] == result["split"]["test"].tolist()
+    assert sorted(entries["adapt", 0] + entries["test", 0]) == list(range(4 * REAL_PER_CLASS))
+    assert entries["adapt", 1] != entries["adapt", 0]
+
+
 def test_reused_simulation_model_gives_the_same_real_predictions(study, inputs, tmp_path):
     from argonet.recipes.simtoreal import _pretrained, _Study
 

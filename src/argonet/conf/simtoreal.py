@@ -10,6 +10,10 @@ from argonet.conf.data import DataConfig
 from argonet.conf.train import ModelConfig, OptimConfig, RunConfig
 from argonet.conf.validate import check as _check
 
+#: the real CVN events are split per class into an adapt half and a test half (``argonet compare real_events=``)
+REAL_PER_CLASS = 100
+REAL_SEED = 0
+
 
 def _data() -> DataConfig:
     """Shared image options of both samples: 8-bit map charge scaled to 0..1 (1/255)."""
@@ -36,9 +40,9 @@ class SimToRealConfig:
     data: DataConfig = field(default_factory=_data)
     model: ModelConfig = field(default_factory=lambda: ModelConfig(name="resnet18"))
     run: RunConfig = field(default_factory=lambda: RunConfig(output_dir="runs/simtoreal"))
-    per_class: int = 100                  # real events per class to adapt to; the rest is the real test half
+    per_class: int = REAL_PER_CLASS       # real events per class to adapt to; the rest is the real test half
     val_per_class: int = 0                # of those, held out per class for validation (best epoch); 0: none
-    real_seed: int = 0                    # fixes the stratified split of the real events
+    real_seed: int = REAL_SEED            # fixes the stratified split of the real events
     sim_checkpoint: str | None = None     # a model trained on simulation before: skips the pretrain stage
     reference: str | None = None          # folder of the official CVN's nue scores (*_scores.npy): drawn on the ROC
     plots: bool = True                    # confusion.png and roc.png in every test folder (report.png always)

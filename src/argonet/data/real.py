@@ -34,6 +34,7 @@ import torch
 
 from argonet.conf.data import DataConfig
 from argonet.data.image_files import LabelledImages, single_path
+from argonet.data.stratified import stratified_split
 from argonet.data.transforms import (as_factors, crop, crop_corners, downsample_dense, downsampled_shape, flip,
                                      random_flip_axes)
 from argonet.errors import ConfigError, DataError, FormatError
@@ -149,6 +150,15 @@ class CvnDataset(PlaneStack):
     def __getitem__(self, i: int) -> dict:
         image, _ = self._shape(self.folder.pixel_map(int(self.indices[i])))
         return self._item(image, int(self.targets[i]), i)
+
+    def halves(self, per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """(adapt, test) entries: ``per_class`` events of every class drawn with ``seed``, and all the others.
+
+        The one split of the real events into the half a study may learn or choose from and the half it
+        tests on (``argonet simtoreal``; ``argonet compare real_events=adapt|test``).
+        """
+        return stratified_split(self.targets, per_class, seed, len(self.class_names), self.class_names,
+                                what="per_class")
 
 
 class Larcv2Dataset(PlaneStack):

@@ -21,11 +21,12 @@ from tqdm import tqdm
 
 from argonet import __version__
 from argonet.conf.compare import CompareConfig
-from argonet.errors import DataError, FormatError
+from argonet.data.real import CvnDataset
+from argonet.errors import ConfigError, DataError, FormatError
 from argonet.eval.realism import (CHARGE_EDGES, LABELS, QUANTITIES, ClassSample, compare_samples, dense_planes,
                                   markdown_table, plane_pixels)
 from argonet.io.atomic import AtomicFolder
-from argonet.io.dune_cvn import CVN_SHAPE, CVN_VIEWS, scan_cvn_folder
+from argonet.io.dune_cvn import CVN_SHAPE, CVN_VIEWS
 from argonet.io.larcv3_chain import Larcv3Chain
 from argonet.recipes.compare_larcv3 import is_larcv3_comparison, run_compare_larcv3
 from argonet.viz.compare import plot_examples, plot_realism
@@ -35,16 +36,27 @@ from argonet.viz.display import save
 EXAMPLE_PLANE = 2
 
 
-def read_real(folder: str, max_events: int | None) -> tuple[dict[str, ClassSample], dict[str, np.ndarray]]:
-    """Per-class statistics of the real maps (the first ``max_events`` of each class) and one example plane each."""
-    cvn = scan_cvn_folder(folder)
+def real_entries(folder: str, selection: str, per_class: int, seed: int) -> tuple[CvnDataset, np.ndarray]:
+    """The real CVN events and the entries compared: all, or the adapt or test half of ``argonet simtoreal``."""
+    dataset = CvnDataset(folder)
+    if selection == "all":
+        return dataset, np.arange(len(dataset))
+    adapt, test = dataset.halves(per_class, seed)
+    return dataset, adapt if selection == "adapt" else test
+
+
+def read_real(dataset: CvnDataset, entries: np.ndarray, max_events: int | None
+              ) -> tuple[dict[str, ClassSample], dict[str, np.ndarray]]:
+    """Per-class statistics of the real maps (the first ``max_events`` of each class among ``entries``) and one
+    example plane each."""
     samples: dict[str, ClassSample] = {}
     examples: dict[str, np.ndarray] = {}
-    for i, name in enumerate(tqdm(cvn.class_names, desc="real maps", unit="event", leave=False)):
+    for entry in tqdm(entries, desc="real maps", unit="event", leave=False):
+        name = dataset.class_names[int(dataset.targets[entry])]
         sample = samples.setdefault(name, ClassSample())
         if max_events is not None and sample.n_events >= max_events:
             continue
-        image = cvn.pixel_map(i)
+        image = dataset.folder.pixel_map(int(dataset.indices[entry]))
         sample.add(dense_planes(image))
         examples.setdefault(name, image[EXAMPLE_PLANE])
     return samples, examples
@@ -111,7 +123,11 @@ def write_report(out: Path, report: dict[str, Any], real: dict[str, ClassSample]
         save(plot_examples(*examples, view=f"{CVN_VIEWS[EXAMPLE_PLANE]} view"), str(out / "examples.png"))
         names.append("examples.png")
     inputs = report["inputs"]
-    text = ["# Realism: simulated against real maps", "", f"- real: `{inputs['real']}`",
+    which = "" if inputs["real_events"] == "all" else (f", {inputs['real_events']} half of argonet simtoreal "
+                                                       f"(per_class {inputs['per_class']}, real_seed "
+                                                       f"{inputs['real_seed']})")
+    text = ["# Realism: simulated against real maps", "",
+            f"- real: `{inputs['real']}`, {len(inputs['real_entries'])} events{which}",
             f"- simulated: {', '.join(f'`{p}`' for p in inputs['sim'])} (sparse2d `{inputs['charge']}`)", "",
             markdown_table(report), "", *[f"![{n}]({n})" for n in names], ""]
     (out / "report.md").write_text("\n".join(text))
@@ -140,18 +156,24 @@ def _finite(obj: Any) -> Any:
 def compare(cfg: CompareConfig) -> dict[str, Any]:
     """Read both samples, compare them per class, write the report folder; returns the report."""
     if is_larcv3_comparison(cfg.real):          # SBND-style full readouts: real=FILE.h5 or real=reference:sbnd
+        if cfg.real_events != "all":
+            raise ConfigError("real_events", "selects events of a DUNE CVN folder, not of larcv3 full readouts")
         return run_compare_larcv3(cfg)
     real_folder, sim = cfg.require_inputs()
     sim_paths = _sim_paths(sim)
+    dataset, entries = real_entries(real_folder, cfg.real_events, cfg.per_class, cfg.real_seed)
     with AtomicFolder(cfg.output_dir, overwrite=cfg.overwrite) as out:    # refuses an existing folder before any work
-        real, real_examples = read_real(real_folder, cfg.max_events)
+        real, real_examples = read_real(dataset, entries, cfg.max_events)
         simulated, sim_examples = read_sim(sim_paths, cfg.charge, cfg.max_events)
         if not set(real) & set(simulated):
             raise DataError(f"no event class in both samples: real {sorted(real)}, simulated {sorted(simulated)}")
         report = compare_samples(real, simulated, cfg.tolerance)
         report = _finite({**report, "argonet_version": __version__,
                           "inputs": {"real": str(real_folder), "sim": sim_paths, "charge": cfg.charge,
-                                     "max_events": cfg.max_events}})
+                                     "max_events": cfg.max_events, "real_events": cfg.real_events,
+                                     **({} if cfg.real_events == "all" else
+                                        {"per_class": cfg.per_class, "real_seed": cfg.real_seed}),
+                                     "real_entries": entries.tolist()}})
         names = write_report(out.tmp, report, real, simulated,
                              (real_examples, sim_examples) if cfg.examples else None)
     print(markdown_table(report))

@@ -109,8 +109,7 @@ class _Study:
         if len(self.sim_split["train"]) == 0:
             raise DataError(f"the simulated train split of {len(self.sim)} events is empty "
                             f"(data.split {self.data.split})")
-        self.adapt, self.test = stratified_split(self.real.targets, cfg.per_class, cfg.real_seed, len(CLASSES),
-                                                 CLASSES, what="per_class")
+        self.adapt, self.test = self.real.halves(cfg.per_class, cfg.real_seed)
         self.val = np.zeros(0, np.int64)
         if cfg.val_per_class:
             picked, rest = stratified_split(self.real.targets[self.adapt], cfg.val_per_class, cfg.real_seed + 1,
