@@ -27,7 +27,10 @@ events follow those of the real CVN maps (../shared/data/dune_cvn; most probable
 median ≈ 40). The hit threshold sets the low end of the spectrum (real maps have almost no
 pixel below 8 counts, 30 ADC·tick); HIT_MAX_SINGLE_TICKS and HIT_LONG_PULSE_TICKS reproduce the
 one-pixel-per-wire tracks up to ≈ 3 time bins per wire and the ≈ 10-tick hit spacing on
-steeper ones seen in the real maps.
+steeper ones seen in the real maps. These four values and the default shower cut are the choice
+of docs/realism/cvn_constants.py on the adapt half of the real events alone (the 400 of
+``argonet simtoreal``'s split): no point of a grid around them agrees better by a material
+margin (docs/realism/cvn_constants.json, which also holds the test half's one measurement).
 """
 
 from __future__ import annotations
