@@ -20,8 +20,10 @@ Cross sections per argon nucleon (cm^2), lepton mass m_l:
 * RES: RES_SATURATION_CM2 × (1 - E_th/E)^2 × min(E, 1.5 GeV)/1.5 GeV, E_th the W = 1.08 GeV
   threshold with m_l (the §5.6 shape). The plateau, 0.8e-38 cm^2 per nucleon, is the upper end
   of the compilation of Formaggio & Zeller, Rev. Mod. Phys. 84, 1307 (2012), Fig. 10 (0.6-0.8,
-  read off): with it the nu_mu CC mix at DUNE energies is QE 22 % : RES 28 % : DIS 50 %, as in
-  the interaction labels of the real CVN nu_mu sample (GENIE: 16 : 30 : 49, plus 5 % other);
+  read off), chosen among 0.6, 0.7, 0.8 against the interaction labels of the adapt half of the
+  real CVN nu_mu sample only (docs/realism/res_plateau.py, res_plateau.json): with it the nu_mu CC
+  mix at DUNE energies is QE 22 % : RES 28 % : DIS 50 %; the adapt half's GENIE labels are
+  18 : 29 : 49, plus 4 % other (chi-square 0.85 for 2 dof; 4.0 with 0.6, 1.9 with 0.7);
 * DIS: DIS_SLOPE_CM2_PER_GeV × (E - E_th), E_th the W > 1.7 GeV threshold with m_l: the
   isoscalar slope sigma/E = 0.677e-38 cm^2/GeV of the PDG review (neutrino cross sections),
   entering linearly above threshold (the tau mass delays it, which suppresses nu_tau DIS);
