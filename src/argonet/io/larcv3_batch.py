@@ -15,16 +15,20 @@ import numpy as np
 
 from argonet.errors import FormatError
 from argonet.event import ImageMeta, SparseImage
+from argonet.io.h5chunks import ChunkReader
 from argonet.io.larcv3_layout import VoxelMeta, make_meta
 
 
-def read_into(dataset: h5py.Dataset, lo: int, hi: int, out: np.ndarray) -> None:
+def read_into(dataset: h5py.Dataset, lo: int, hi: int, out: np.ndarray, chunks: ChunkReader | None = None) -> None:
     """Rows lo..hi of a 1-D dataset into ``out`` (dtype ``dataset.dtype``), in one HDF5 call.
 
-    The file's own type is used as the memory type, which spares HDF5's compound conversion
-    (5x faster on small reads); types holding references or variable-length data take h5py's
-    converting path.
+    With ``chunks``, deflate-only tables are inflated chunk by chunk by ISA-L (see h5chunks);
+    otherwise the file's own type is used as the memory type, which spares HDF5's compound
+    conversion (5x faster on small reads); types holding references or variable-length data take
+    h5py's converting path.
     """
+    if chunks is not None and chunks.read_into(dataset, lo, hi, out):
+        return
     file_type = dataset.id.get_type()
     if dataset.dtype.hasobject or file_type.get_size() != dataset.dtype.itemsize or not out.flags.c_contiguous:
         dataset.read_direct(out, np.s_[lo:hi], np.s_[0:hi - lo])
@@ -34,12 +38,12 @@ def read_into(dataset: h5py.Dataset, lo: int, hi: int, out: np.ndarray) -> None:
     dataset.id.read(h5s.create_simple((hi - lo,)), file_space, out, mtype=file_type)
 
 
-def read_slice(dataset: h5py.Dataset, lo: int, hi: int) -> np.ndarray:
+def read_slice(dataset: h5py.Dataset, lo: int, hi: int, chunks: ChunkReader | None = None) -> np.ndarray:
     """Rows lo..hi (clipped to the table) of a 1-D dataset as a new array."""
     lo, hi = min(lo, dataset.shape[0]), min(hi, dataset.shape[0])
     out = np.empty(max(hi - lo, 0), dataset.dtype)
     if hi > lo:
-        read_into(dataset, lo, hi, out)
+        read_into(dataset, lo, hi, out, chunks)
     return out
 
 
@@ -49,39 +53,43 @@ class BlockCache:
     An entry needs a few rows of each index table; reading the surrounding block of
     ``block_rows`` rows costs the same HDF5 call (the chunk is decompressed anyway) and serves
     the next entries, so random and sequential access read about one table slice per product.
+    Blocks are read through ``chunks`` when given.
     """
 
-    def __init__(self, block_rows: int = 1024, max_blocks: int = 256):
-        self.block_rows, self.max_blocks = block_rows, max_blocks
+    def __init__(self, block_rows: int = 1024, max_blocks: int = 256, chunks: ChunkReader | None = None):
+        self.block_rows, self.max_blocks, self.chunks = block_rows, max_blocks, chunks
         self._blocks: dict[tuple[str, int], np.ndarray] = {}
 
     def clear(self) -> None:
         """Forget every block (the file was reopened or closed)."""
         self._blocks.clear()
+        if self.chunks is not None:
+            self.chunks.clear()
 
     def rows(self, dataset: h5py.Dataset, lo: int, hi: int) -> np.ndarray:
         """Rows lo..hi of ``dataset``; ranges crossing a block boundary are read directly."""
         block = lo // self.block_rows
         if hi <= lo or (hi - 1) // self.block_rows != block:
-            return read_slice(dataset, lo, hi)
+            return read_slice(dataset, lo, hi, self.chunks)
         key = (dataset.name, block)
         rows = self._blocks.get(key)
         if rows is None:
             if len(self._blocks) >= self.max_blocks:
                 self._blocks.pop(next(iter(self._blocks)))
-            rows = self._blocks[key] = read_slice(dataset, block * self.block_rows, (block + 1) * self.block_rows)
+            rows = self._blocks[key] = read_slice(dataset, block * self.block_rows, (block + 1) * self.block_rows,
+                                                  self.chunks)
         start = block * self.block_rows
         return rows[lo - start:hi - start]
 
 
 def read_rows(dataset: h5py.Dataset, first: np.ndarray, count: np.ndarray, where: dict,
-              cache: BlockCache | None = None) -> tuple[np.ndarray, np.ndarray]:
+              cache: BlockCache | None = None, chunks: ChunkReader | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``first[k] : first[k] + count[k]`` of a 1-D dataset for every k, concatenated.
 
     Consecutive ranges are merged, so a file written in order costs one read (served from
-    ``cache`` for index tables). Returns the rows and offsets (len(count) + 1) of each range in
-    them. ``where`` names file/event/product for the FormatError raised when a range falls
-    outside the dataset.
+    ``cache`` for index tables, else through ``chunks`` when given). Returns the rows and offsets
+    (len(count) + 1) of each range in them. ``where`` names file/event/product for the
+    FormatError raised when a range falls outside the dataset.
     """
     first = np.asarray(first).astype(np.int64)
     count = np.asarray(count).astype(np.int64)
@@ -103,7 +111,7 @@ def read_rows(dataset: h5py.Dataset, first: np.ndarray, count: np.ndarray, where
         if cache is not None:
             out[position:position + hi - lo] = cache.rows(dataset, lo, hi)
         else:
-            read_into(dataset, lo, hi, out[position:position + hi - lo])
+            read_into(dataset, lo, hi, out[position:position + hi - lo], chunks)
         position += hi - lo
     return out, offsets
 

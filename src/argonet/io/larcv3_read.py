@@ -19,6 +19,7 @@ import numpy as np
 from argonet.errors import FormatError
 from argonet.event import PARTICLE_DTYPE, Event, ImageMeta, SparseImage, Truth
 from argonet.io import larcv3_layout as L
+from argonet.io.h5chunks import ChunkReader
 from argonet.io.h5handle import LazyH5File
 from argonet.io.larcv3_batch import (BlockCache, SparseBatch, meta_columns, read_rows, refuse_non_finite,
                                      voxel_columns)
@@ -48,7 +49,8 @@ class Larcv3File(LazyH5File):
     def _reset_caches(self) -> None:
         """Table handles and index blocks belong to one HDF5 handle."""
         self._tables_cache: dict[tuple[str, str], _Tables | h5py.Dataset | None] = {}
-        self._index = BlockCache()
+        self._chunks = ChunkReader()
+        self._index = BlockCache(chunks=self._chunks)
         self._event_ids: np.ndarray | None = None
 
     def _open_and_check(self) -> None:
@@ -171,7 +173,7 @@ class Larcv3File(LazyH5File):
             ext = self._index.rows(tables.levels[0], start, stop)
             rows, event_offsets = read_rows(tables.levels[1], ext["first"], ext["N"], where, self._index)
             metas, _ = read_rows(tables.meta, ext["first"], ext["N"], where, self._index)
-            voxels, voxel_offsets = read_rows(tables.payload, rows["first"], rows["N"], where)
+            voxels, voxel_offsets = read_rows(tables.payload, rows["first"], rows["N"], where, chunks=self._chunks)
             projection_id, shape, size_cm, origin_cm = meta_columns(metas, where)
             index, value = voxel_columns(voxels)
             refuse_non_finite(value, where, voxel_offsets, event_offsets, start)
@@ -231,8 +233,10 @@ class Larcv3File(LazyH5File):
             ext = self._index.rows(tables.levels[0], entry, entry + 1)
             projections, _ = read_rows(tables.levels[1], ext["first"], ext["N"], where, self._index)
             metas, _ = read_rows(tables.meta, ext["first"], ext["N"], where, self._index)
-            clusters, cluster_offsets = read_rows(tables.levels[2], projections["first"], projections["N"], where)
-            voxels, voxel_offsets = read_rows(tables.payload, clusters["first"], clusters["N"], where)
+            clusters, cluster_offsets = read_rows(tables.levels[2], projections["first"], projections["N"], where,
+                                                  chunks=self._chunks)
+            voxels, voxel_offsets = read_rows(tables.payload, clusters["first"], clusters["N"], where,
+                                               chunks=self._chunks)
             columns = meta_columns(metas, where)
             index, value = voxel_columns(voxels)
             refuse_non_finite(value, where, voxel_offsets[cluster_offsets], np.array([0, len(projections)]), entry)
@@ -262,7 +266,7 @@ class Larcv3File(LazyH5File):
             ext = self._index.rows(tables.levels[0], entry, entry + 1)
             rows, _ = read_rows(tables.levels[1], ext["first"], ext["N"], where, self._index)
             metas, _ = read_rows(tables.meta, ext["first"], ext["N"], where, self._index)
-            values, offsets = read_rows(tables.payload, rows["first"], rows["N"], where)
+            values, offsets = read_rows(tables.payload, rows["first"], rows["N"], where, chunks=self._chunks)
             columns = meta_columns(metas, where)
             out = []
             for p in range(len(rows)):
@@ -282,8 +286,9 @@ class Larcv3File(LazyH5File):
         with self._guard(name, entry):
             tables = self._tables("particle", producer)
             ext = self._index.rows(tables.levels[0], entry, entry + 1)
-            rows, _ = read_rows(tables.payload, ext["first"], ext["N"], where)
-            labels = read_rows(tables.labels, ext["first"], ext["N"], where)[0] if tables.labels is not None else None
+            rows, _ = read_rows(tables.payload, ext["first"], ext["N"], where, chunks=self._chunks)
+            labels = (read_rows(tables.labels, ext["first"], ext["N"], where, chunks=self._chunks)[0]
+                      if tables.labels is not None else None)
             return rows, labels
 
     def particles_raw(self, producer: str, entry: int) -> np.ndarray:
