@@ -90,7 +90,7 @@ class ChunkReader:
         return self._plans[key]
 
     def _chunk(self, dataset: h5py.Dataset, plan: _Plan, number: int) -> np.ndarray | None:
-        """The rows of chunk ``number`` (read-only), None when it is not stored deflated and whole."""
+        """The bytes of chunk ``number`` (read-only uint8), None when it is not stored deflated and whole."""
         recent = self._chunks.setdefault(dataset.id, OrderedDict())
         rows = recent.get(number)
         if rows is not None:
@@ -109,7 +109,7 @@ class ChunkReader:
             return None
         if len(raw) != n_bytes:
             return None
-        rows = np.frombuffer(raw, plan.dtype)
+        rows = np.frombuffer(raw, np.uint8)
         recent[number] = rows
         while len(recent) > self.keep_chunks:
             recent.popitem(last=False)
@@ -118,13 +118,14 @@ class ChunkReader:
     def read_into(self, dataset: h5py.Dataset, lo: int, hi: int, out: np.ndarray) -> bool:
         """Rows lo..hi (0 <= lo < hi <= len) into ``out``; False (``out`` undefined) when h5py must read them."""
         plan = self._plan(dataset)
-        if plan is None or out.dtype != plan.dtype or out.shape != (hi - lo,):
+        if plan is None or out.dtype != plan.dtype or out.shape != (hi - lo,) or not out.flags.c_contiguous:
             return False
-        size = plan.chunk_rows
+        target = out.view(np.uint8)          # bytes: numpy copies compound rows field by field, 10x slower
+        size, width = plan.chunk_rows, plan.dtype.itemsize
         for number in range(lo // size, (hi - 1) // size + 1):
             rows = self._chunk(dataset, plan, number)
             if rows is None:
                 return False
             a, b = max(lo, number * size), min(hi, (number + 1) * size)
-            out[a - lo:b - lo] = rows[a - number * size:b - number * size]
+            target[(a - lo) * width:(b - lo) * width] = rows[(a - number * size) * width:(b - number * size) * width]
         return True
