@@ -21,7 +21,7 @@ plain sparse reader (d); dense full-resolution batches with uint8 labels at >= 2
 reader (b), with labels and, stricter, charge only. Rates are given per second of wall time and
 per second of this process's CPU time (what one core spends, robust to other load on the
 machine), each row the run with the least CPU time of ``--repeat``; the ratios to the baselines
-are printed per CPU-second. The ``limits`` line gives the floors: HDF5's read and inflate of the
+are printed per CPU-second. The ``limits`` line gives the floors: argonet's reader (read and inflate) of the
 charge alone, and zeroing a full-resolution float32 batch.
 """
 
@@ -204,7 +204,7 @@ def argonet_sparse_ms(path: Path, labels: bool, batch_size: int) -> tuple[float,
 
 
 def reader_ms(path: Path, batch_size: int) -> tuple[float, float]:
-    """ms/event of argonet's reader alone (sparse2d_range of the charge: HDF5 read + inflate)."""
+    """ms/event of argonet's reader alone (sparse2d_range of the charge: chunk reads + inflate)."""
     with Larcv3File(path) as f:
         f.sparse2d_range("sbndwire", 0, batch_size)
         with Clock() as clock:

@@ -24,7 +24,7 @@ from argonet.io.h5handle import LazyH5File
 from argonet.io.larcv3_batch import (BlockCache, SparseBatch, meta_columns, read_rows, refuse_non_finite,
                                      voxel_columns)
 
-CHUNK_CACHE_BYTES = 16 << 20      # HDF5 chunk cache per open file
+CHUNK_CACHE_BYTES = 16 << 20      # HDF5 chunk cache per open file (tables ChunkReader leaves to h5py)
 MAX_COMPRESSION_RATIO = 1100      # deflate cannot shrink data more than ~1032:1 (zlib technical notes)
 
 
