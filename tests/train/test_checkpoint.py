@@ -94,3 +94,45 @@ def test_from_checkpoint_reads_the_file_or_takes_the_dict(tmp_path):
     assert torch.equal(from_file.eval()(x), model(x)) and torch.equal(from_dict.eval()(x), model(x))
     with pytest.raises(ConfigError, match="^checkpoint: no checkpoint at"):
         ckpt.from_checkpoint(tmp_path / "missing.pt")
+
+
+def _released_smallcnn(folder, seed: int):
+    """A smallcnn's checkpoint saved as released weights sbnd-cosmic in ``folder``; the model."""
+    torch.manual_seed(seed)
+    model = get_model("smallcnn", num_classes=2, in_chans=1).eval()
+    state = {"format": ckpt.FORMAT, "model": model.state_dict(), "builder": model.argonet_builder,
+             "optimizer": {"state": {}}, "rng": {}}
+    folder.mkdir(exist_ok=True)
+    ckpt.atomic_save(ckpt.released_state(state, [0.0, -1.0]), folder / ckpt.RELEASED["sbnd-cosmic"])
+    return model
+
+
+def test_a_released_name_means_the_packaged_weights_before_a_file_of_that_name(tmp_path, monkeypatch):
+    packaged = _released_smallcnn(tmp_path / "released", seed=1)
+    monkeypatch.setattr(ckpt, "RELEASED_DIR", tmp_path / "released")
+    local = get_model("smallcnn", num_classes=2, in_chans=1).eval()
+    monkeypatch.chdir(tmp_path)
+    ckpt.atomic_save({"model": local.state_dict(), "builder": local.argonet_builder}, tmp_path / "sbnd-cosmic")
+    model, state = ckpt.from_checkpoint("sbnd-cosmic")
+    assert state["logit_offsets"] == [0.0, -1.0] and "optimizer" not in state and "rng" not in state
+    assert state["model"]["fc.weight"].dtype == torch.float16 and model.fc.weight.dtype == torch.float32
+    assert torch.allclose(model.fc.weight, packaged.fc.weight, atol=1e-3, rtol=1e-3)     # fp16 storage
+    shadowed, _ = ckpt.from_checkpoint("./sbnd-cosmic")                  # a path to the local file reads it
+    assert torch.equal(shadowed.fc.weight, local.fc.weight)
+
+
+def test_missing_or_damaged_released_weights_are_one_line(tmp_path, monkeypatch):
+    _released_smallcnn(tmp_path / "good", seed=2)
+    monkeypatch.setattr(ckpt, "RELEASED_DIR", tmp_path / "empty")
+    with pytest.raises(ConfigError, match=r"^checkpoint: The released weights 'sbnd-cosmic' at .*empty.* is missing "
+                                          r"\(a damaged argonet installation: reinstall it\)$"):
+        ckpt.from_checkpoint("sbnd-cosmic")
+    (tmp_path / "damaged").mkdir()
+    good = (tmp_path / "good" / "sbnd-cosmic.pt").read_bytes()
+    (tmp_path / "damaged" / "sbnd-cosmic.pt").write_bytes(good[:len(good) // 2])      # a truncated copy
+    monkeypatch.setattr(ckpt, "RELEASED_DIR", tmp_path / "damaged")
+    with pytest.raises(ConfigError, match=r"^model.checkpoint: cannot read the released weights 'sbnd-cosmic' at "
+                                          r".*damaged.*reinstall it\)$") as err:
+        ckpt.read_checkpoint("sbnd-cosmic", field="model.checkpoint")
+    assert "\n" not in str(err.value)
+    assert ckpt.released_path("sbnd-cosmic.pt") is None and ckpt.released_path("runs/x.pt") is None

@@ -93,18 +93,19 @@ class InferenceConfig:
 
     ``logit_offsets`` moves the decision without retraining: a class balance in the loss (the
     neutrino weight of ``light``) favours the rare class, and e.g. ``[0,0,-1]`` takes back part of
-    that; choose offsets on events that are not the ones reported.
+    that; choose offsets on events that are not the ones reported. Released weights (``checkpoint=sbnd-cosmic``)
+    carry the offsets chosen for them, used unless ``logit_offsets`` is given (``[0,0,0]``: plain argmax).
     """
 
     REPLACED_KEYS: ClassVar[dict[str, str]] = {"data.batch_size": "batch_size"}
 
     task: str = "segment"                  # segment
-    checkpoint: str = ""                   # required (checked when the command runs, so that --help works)
+    checkpoint: str = ""                   # required: a checkpoint file or released weights (sbnd-cosmic)
     data: DataConfig = field(default_factory=DataConfig)
     output: str | None = None              # default: <input stem>_inference.h5 beside the input
     metrics: str | None = None             # default: <output stem>.metrics.json
     producer: str = "argonet_prediction"   # sparse2d producer of the predicted labels
-    logit_offsets: list[float] | None = None   # one per class, added to the logits before the argmax
+    logit_offsets: list[float] | None = None   # one per class, added to the logits (None: the checkpoint's, or none)
     batch_size: int = 4                    # events per batch
     device: str = "auto"                   # auto | cpu | cuda
     amp: str = "off"                       # off | auto | bf16 | fp16 (autocast of the forward pass)

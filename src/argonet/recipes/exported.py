@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from argonet.errors import ConfigError, DataError
-from argonet.train.checkpoint import read_checkpoint
+from argonet.train.checkpoint import read_checkpoint, released_path
 
 EXPORT_FORMAT = "argonet-export/1"
 #: metadata keys whose values are JSON
@@ -142,8 +142,11 @@ def exported_state(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def read_model_file(path: str | os.PathLike, field: str = "checkpoint") -> dict[str, Any]:
-    """A training checkpoint dict, or for an exported ONNX / TorchScript file ``exported_state``."""
-    return exported_state(path) if is_exported(path) else read_checkpoint(path, field=field)
+    """A training checkpoint dict (a released name first), or for an exported ONNX / TorchScript file
+    ``exported_state``."""
+    if released_path(path) is None and is_exported(path):
+        return exported_state(path)
+    return read_checkpoint(path, field=field)
 
 
 def exported_runner(state: dict[str, Any], path: str | os.PathLike, task: str,

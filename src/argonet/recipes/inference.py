@@ -114,12 +114,13 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
     loader = build_loader(dataset, data, train=False, batch_size=cfg.batch_size, rank=0, world_size=1)
     stored = np.asarray(data.label_values, dtype=np.float32)
     n_classes = len(state["class_names"])
+    given = cfg.logit_offsets if cfg.logit_offsets is not None else state.get("logit_offsets")
     offsets = None
-    if cfg.logit_offsets is not None:
-        if len(cfg.logit_offsets) != n_classes:
+    if given is not None:
+        if len(given) != n_classes:
             raise ConfigError("logit_offsets", f"needs one value per class {state['class_names']}, "
-                              f"got {len(cfg.logit_offsets)}")
-        offsets = torch.tensor(cfg.logit_offsets, dtype=torch.float32)
+                              f"got {len(given)}")
+        offsets = torch.tensor(given, dtype=torch.float32)
     counts, start = [], time.perf_counter()
     with scratch_folder(output) as tmp, \
             Larcv3File(source) as f, Larcv3Writer(Path(tmp) / "predictions.h5") as writer:
@@ -140,7 +141,7 @@ def inference(cfg: InferenceConfig) -> dict[str, Any]:
         copy_with_products(source, writer.path, output, cfg.overwrite)
     report: dict[str, Any] = {
         "argonet_version": __version__, "checkpoint": str(cfg.checkpoint), "file": str(source),
-        "output": str(output), "producer": cfg.producer, "logit_offsets": cfg.logit_offsets,
+        "output": str(output), "producer": cfg.producer, "logit_offsets": given,
         "n_events": len(dataset),
         "image_shape": [dataset.in_channels, *dataset.image_shape], "downsample": list(dataset.factors),
         "device": precision.describe(), "seconds": seconds, "events_per_s": len(dataset) / seconds,

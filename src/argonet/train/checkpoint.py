@@ -12,12 +12,19 @@ A checkpoint is one ``torch.save`` dict (readable with ``weights_only=True``)::
     progress     best validation loss, epochs without improvement, running epoch loss, history
     config, class_names, input_spec    what the model was trained for (read by inference)
     builder      model name and builder arguments: ``from_checkpoint`` builds the same network again
+    logit_offsets   (released weights) one per class, added to the logits before the argmax by inference
+
+Released weights ship with argonet (``RELEASED``): wherever a checkpoint path is read, a released name
+such as ``sbnd-cosmic`` means the packaged file, before any file of that name (write ``./sbnd-cosmic``
+for a local file so named). They hold the model, its configuration and the logit offsets only, the
+floating-point weights stored as float16.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 import hashlib
+from importlib import resources
 import os
 from pathlib import Path
 import random
@@ -35,6 +42,11 @@ from argonet.models.freezing import check_compatible, load_state
 FORMAT = "argonet-checkpoint/1"
 LAST = "checkpoint.pt"
 BEST = "best.pt"
+#: released weights: name -> file in RELEASED_DIR (docs/studies/cosmic_tagging.md made sbnd-cosmic)
+RELEASED = {"sbnd-cosmic": "sbnd-cosmic.pt"}
+RELEASED_DIR = resources.files("argonet.train") / "released"
+#: what released weights keep of a training checkpoint
+RELEASED_KEYS = ("format", "model", "config", "class_names", "input_spec", "builder", "epoch", "step")
 
 
 def atomic_save(obj: Any, path: str | os.PathLike) -> Path:
@@ -48,19 +60,39 @@ def atomic_save(obj: Any, path: str | os.PathLike) -> Path:
     return path
 
 
+def released_path(name: str | os.PathLike) -> Path | None:
+    """The packaged file of released weights ``name`` (``RELEASED``), None when ``name`` is not one."""
+    file = RELEASED.get(str(name))
+    return None if file is None else Path(str(RELEASED_DIR / file))
+
+
 def read_checkpoint(path: str | os.PathLike, field: str = "run.resume") -> dict[str, Any]:
-    """A checkpoint dict from ``path``; a missing or unreadable file is a ConfigError naming ``field``."""
-    path = Path(path)
+    """A checkpoint dict from ``path`` or a released name; a missing or unreadable file is one ConfigError
+    line naming ``field``."""
+    packaged = released_path(path)
+    what = f"the released weights {str(path)!r} at" if packaged else "checkpoint"
+    hint = " (a damaged argonet installation: reinstall it)" if packaged else ""
+    path = packaged or Path(path)
     if not path.is_file():
-        raise ConfigError(field, f"no checkpoint at {path}")
+        raise ConfigError(field, f"{what[0].upper()}{what[1:]} {path} is missing{hint}" if packaged
+                          else f"no checkpoint at {path}")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch.load raises many types for a damaged file
         line = (str(err).strip().splitlines() or [""])[0]
-        raise ConfigError(field, f"cannot read checkpoint {path} ({type(err).__name__}: {line})") from None
-    if not isinstance(obj, dict):
-        raise ConfigError(field, f"{path} does not hold a checkpoint dict")
+        raise ConfigError(field, f"cannot read {what} {path} ({type(err).__name__}: {line}){hint}") from None
+    if not isinstance(obj, dict) or (packaged and not isinstance(obj.get("model"), dict)):
+        raise ConfigError(field, f"{path} does not hold a checkpoint dict{hint}")
     return obj
+
+
+def released_state(state: dict[str, Any], logit_offsets: Sequence[float] | None = None) -> dict[str, Any]:
+    """What released weights keep of a training checkpoint: the model (floating-point tensors as float16),
+    its configuration and ``logit_offsets`` (applied by inference unless it is given others)."""
+    out = {k: state[k] for k in RELEASED_KEYS if k in state}
+    out["model"] = {k: v.half() if v.is_floating_point() else v for k, v in state["model"].items()}
+    out["logit_offsets"] = None if logit_offsets is None else [float(v) for v in logit_offsets]
+    return out
 
 
 def from_checkpoint(source: str | os.PathLike | dict[str, Any], field: str = "checkpoint",
