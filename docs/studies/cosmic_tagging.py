@@ -3,6 +3,7 @@ validation split, then the 500 held-out events evaluated once with it and withou
 docs/studies/cosmic/results.json and (with --release) the released weights ``sbnd-cosmic``.
 
     python docs/studies/cosmic_tagging.py CHECKPOINT EVENTS.h5 TEST.h5 RUNS_DIR [TRAIN_LOG ...] [--release]
+    python docs/studies/cosmic_tagging.py --tables      # the doc's tables, from results.json
 
 CHECKPOINT is the training run's last checkpoint; EVENTS.h5 the file it trained on (its validation
 split, from the checkpoint's data.split and data.seed, chooses the offset); TEST.h5 the held-out
@@ -38,6 +39,7 @@ OUT = Path(__file__).parent / "cosmic"
 OFFSETS = (0.5, 0.0, -0.5, -1.0, -1.5, -2.0, -3.0)
 #: what the offset maximises: the validation mean over planes of the mean of cosmic and neutrino IoU
 OBJECTIVE = "miou"
+TABLE = ("accuracy", "non_bkg_accuracy", "cosmic_iou", "neutrino_iou", "miou")
 NEUTRINO = 2
 
 
@@ -98,7 +100,7 @@ def _table(report: dict) -> dict:
     def r(values: dict) -> dict:
         return {k: None if v is None else round(v, 4) for k, v in values.items()}
     return {"planes": {p: r(v) for p, v in report["planes"].items()}, "average": r(report["average"]),
-            "n_events": report["n_events"]}
+            "n_events": report["n_events"], "confusion": report["confusion"]}
 
 
 def study(checkpoint: str, events: str, test: str, runs: Path, logs: list[str]) -> dict:
@@ -128,7 +130,27 @@ def release(checkpoint: str, offset: float) -> Path:
     return atomic_save(released_state(state, [0.0, 0.0, offset]), Path(str(RELEASED_DIR / RELEASED["sbnd-cosmic"])))
 
 
+def tables(results: dict) -> str:
+    """The doc's markdown tables from a results dict (``python docs/studies/cosmic_tagging.py --tables``)."""
+    names = {"plane0": "U (plane 0)", "plane1": "V (plane 1)", "plane2": "Y (plane 2, collection)"}
+    head = ("| plane | accuracy | non-background accuracy | cosmic IoU | neutrino IoU | mIoU |\n"
+            "|---|---|---|---|---|---|")
+    out = []
+    for name in ("no_offset", "validation_offset"):
+        test = results["test"][name]
+        rows = [f"| {names[p]} | " + " | ".join(f"{v[m]:.3f}" for m in TABLE) + " |" for p, v in test["planes"].items()]
+        rows.append("| **mean over planes** | " + " | ".join(f"**{test['average'][m]:.3f}**" for m in TABLE) + " |")
+        title = f"neutrino-logit offset {test['neutrino_offset']:+g}, {test['n_events']} events:"
+        out += [title, "", head, *rows, ""]
+    out += ["| neutrino-logit offset (validation) | " + " | ".join(TABLE) + " |", "|---" * (len(TABLE) + 1) + "|"]
+    grid = results["validation"]["grid"]
+    out += [f"| {o} | " + " | ".join(f"{v[m]:.3f}" for m in TABLE) + " |" for o, v in grid.items()]
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--tables"]:
+        sys.exit(print(tables(json.loads((OUT / "results.json").read_text()))))
     args = [a for a in sys.argv[1:] if a != "--release"]
     found = study(args[0], args[1], args[2], Path(args[3]), args[4:])
     OUT.mkdir(exist_ok=True)
