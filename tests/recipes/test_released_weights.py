@@ -6,8 +6,9 @@ after the weights were released (again whenever the weights or the simulator cha
 
     PYTHONPATH=src python tests/recipes/test_released_weights.py ../shared/data/larcv3/sample_cosmic_tagger.h5
 
-Inference runs in fp32 here; the tolerances (0.02 on each figure, 2 % of the charge pixels on each predicted
-class count) absorb thread-count and kernel differences, not another network.
+Inference runs in fp32 here. The tolerances, 0.008 on each figure and 0.5 % of a plane's charge pixels on each
+predicted class count, are about 3x and 6x what bf16 autocast with 2 threads moved them (0.0027 and 0.08 %);
+the study's own network one epoch earlier moved them by 0.013-0.033 and 1.9-3.6 %.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from argonet.io import Larcv3File
 from argonet.train import checkpoint as ckpt
 
 EXPECTED = Path(__file__).with_name("sbnd_cosmic_expected.json")
+METRIC_TOLERANCE = 0.008          # absolute, on accuracy, non-background accuracy and IoU
+COUNT_TOLERANCE = 0.005           # fraction of a plane's charge pixels, on each predicted class count
 FIGURES = ("accuracy", "non_bkg_accuracy", "cosmic_iou", "neutrino_iou")
 SIMULATE = ["simulate", "generator=interactions", "generator.cosmics=true", "image.mode=full", "n_events=2", "seed=5",
             "progress=false"]
@@ -65,9 +68,9 @@ def test_released_weights_reproduce_their_stored_predictions(figures, name):
     assert got["logit_offsets"] == ckpt.read_checkpoint("sbnd-cosmic")["logit_offsets"]   # the offset travels along
     for plane, values in expected["planes"].items():
         for metric, value in values.items():
-            assert got["planes"][plane][metric] == pytest.approx(value, abs=0.02), (plane, metric)
+            assert got["planes"][plane][metric] == pytest.approx(value, abs=METRIC_TOLERANCE), (plane, metric)
     want, have = np.array(expected["predicted_pixels"]), np.array(got["predicted_pixels"])
-    assert np.all(np.abs(have - want) <= 0.02 * want.sum(axis=1, keepdims=True)), (want, have)
+    assert np.all(np.abs(have - want) <= COUNT_TOLERANCE * want.sum(axis=1, keepdims=True)), (want, have)
 
 
 def test_released_weights_ship_inside_the_package():
