@@ -1,6 +1,6 @@
 """The sparse full-resolution cosmic-tagging study's evaluation: the neutrino-logit offset chosen on the
 validation split, then the 500 held-out events evaluated once with it and without; writes
-docs/studies/cosmic/results.json and (with --release) the released weights ``sbnd-cosmic``.
+docs/studies/cosmic_tagging/results.json and (with --release) the released weights ``sbnd-cosmic``.
 
     python docs/studies/cosmic_tagging.py CHECKPOINT EVENTS.h5 TEST.h5 RUNS_DIR [TRAIN_LOG ...] [--release]
     python docs/studies/cosmic_tagging.py --tables      # the doc's tables, from results.json
@@ -34,7 +34,7 @@ from argonet.tasks.segment import sparse_confusion_counts, sparse_logits
 from argonet.train.checkpoint import RELEASED, RELEASED_DIR, atomic_save, from_checkpoint, released_state
 from argonet.train.runtime import Precision, autocast_dtype
 
-OUT = Path(__file__).parent / "cosmic"
+OUT = Path(__file__).parent / "cosmic_tagging"
 #: neutrino-logit offsets tried on the validation split
 OFFSETS = (0.5, 0.0, -0.5, -1.0, -1.5, -2.0, -3.0)
 #: what the offset maximises: the validation mean over planes of the mean of cosmic and neutrino IoU

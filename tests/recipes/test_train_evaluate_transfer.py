@@ -175,8 +175,8 @@ def test_transfer_reuses_a_baseline_checkpoint(transfer, trained, sample, tmp_pa
     with one_torch_thread():
         assert main([*args, f"baseline_checkpoint={baseline}", f"report_dir={tmp_path / 'study'}"]) == 0
     assert not (out / "baseline").exists()              # the stage was skipped
-    assert json.loads((tmp_path / "study" / "report.json").read_text())["finetuned"]["n_events"] > 0
-    assert not (out / "report.json").exists()           # report_dir holds the report instead
+    assert json.loads((tmp_path / "study" / "results.json").read_text())["finetuned"]["n_events"] > 0
+    assert not (out / "results.json").exists()           # report_dir holds the report instead
     head = torch.load(out / "head" / "checkpoint.pt", map_location="cpu", weights_only=True)
     first = torch.load(baseline, map_location="cpu", weights_only=True)
     assert all(torch.equal(head["model"][k], first["model"][k]) for k in first["model"] if not k.startswith("fc."))

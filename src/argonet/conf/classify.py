@@ -124,7 +124,7 @@ class TransferConfig:
     head: StageConfig = field(default_factory=lambda: StageConfig(epochs=10, optim=OptimConfig(lr=0.01)))
     finetune: StageConfig = field(default_factory=lambda: StageConfig(epochs=5, optim=_finetune_optim(),
                                                                        early_stopping_patience=2))
-    report_dir: str | None = None     # folder for report.json/.md/.png (a study's own); None: run.output_dir
+    report_dir: str | None = None     # folder of results.json, report.md/.png (a study's own); None: run.output_dir
 
     def __post_init__(self) -> None:
         _check(len(self.classes) >= 2 and len(set(self.classes)) == len(self.classes), "classes",

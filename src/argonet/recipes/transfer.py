@@ -8,7 +8,7 @@
    the head is trained on them, so batch norms stay in evaluation mode and the backbone is unchanged;
 3. head test: evaluation on the held-out test split;
 4. fine-tune: everything unfrozen, fine-tuned with a lower rate, per-group rates, warm-up and early stopping;
-5. fine-tune test: evaluation on the test split again, and ``report.json``/``report.md``/``report.png``.
+5. fine-tune test: evaluation on the test split again, and ``results.json``/``report.md``/``report.png``.
 
 The train/val/test split is fixed by ``data.seed`` and disjoint; the test split is read only by
 the evaluations. The baseline trains on the train/val events of its own classes.
@@ -179,8 +179,8 @@ def _side_by_side(frozen: dict[str, Any], tuned: dict[str, Any]) -> str:
 
 
 def write_report(out: Path, frozen: dict[str, Any], tuned: dict[str, Any], checkpoints: dict[str, Path]) -> dict:
-    """report.json, report.md and report.png placing the frozen-backbone and fine-tuned results side by side."""
-    paths = {"json": out / "report.json", "markdown": out / "report.md", "png": out / "report.png"}
+    """results.json, report.md and report.png placing the frozen-backbone and fine-tuned results side by side."""
+    paths = {"json": out / "results.json", "markdown": out / "report.md", "png": out / "report.png"}
     summary = {"argonet_version": __version__, "checkpoints": {k: str(v) for k, v in checkpoints.items()},
                "n_test_events": frozen["n_events"], "frozen_backbone": frozen, "finetuned": tuned}
     paths["json"].write_text(json.dumps(summary, indent=1, allow_nan=False))
