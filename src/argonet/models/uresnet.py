@@ -35,6 +35,11 @@ from argonet.models.registry import register_model
 log = logging.getLogger(__name__)
 
 
+def level_widths(filters: int, growth: str, depth: int) -> list[int]:
+    """Channels of each level, finest first (depth + 1 of them): filters x (k + 1), or x 2^k if multiplicative."""
+    return [filters * 2 ** k if growth == "multiplicative" else filters * (k + 1) for k in range(depth + 1)]
+
+
 def check_options(num_classes: int, in_chans: int, *, depth: int, filters: int, growth: str, blocks_per_layer: int,
                   blocks_deepest: int, deepest_kernel: int, downsampling: str, upsampling: str,
                   connections: str) -> None:
@@ -159,8 +164,7 @@ class UResNet(nn.Module):
                       deepest_kernel=deepest_kernel, downsampling=downsampling, upsampling=upsampling,
                       connections=connections)
         self.num_classes, self.in_chans, self.depth, self.connections = num_classes, in_chans, depth, connections
-        widths = [filters * 2 ** k if growth == "multiplicative" else filters * (k + 1) for k in range(depth + 1)]
-        self.widths = widths
+        self.widths = widths = level_widths(filters, growth, depth)
         self.stem = nn.Sequential(*_conv(1, filters, batch_norm, kernel=5), nn.ReLU(inplace=True))
         self.encoders = nn.ModuleList(_blocks(blocks_per_layer, widths[k], residual, batch_norm) for k in range(depth))
         self.downs = nn.ModuleList(Down(widths[k], widths[k + 1], downsampling, batch_norm) for k in range(depth))

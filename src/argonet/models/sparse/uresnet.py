@@ -36,7 +36,7 @@ from argonet.models.sparse.layers import (DownConv2d, NearestUp, SparseBatchNorm
                                           SparseTensor, SubmConv2d, UpConv2d, from_dense, to_dense)
 from argonet.models.sparse.rebuild import note_residual_output, rebuilt_norm_outputs, relu_noted_
 from argonet.models.uresnet import _blocks as dense_blocks
-from argonet.models.uresnet import check_options
+from argonet.models.uresnet import check_options, level_widths
 from argonet.models.uresnet import _conv as dense_conv
 from argonet.models.uresnet import parameter_count
 
@@ -171,8 +171,7 @@ class SparseUResNet(nn.Module):
                       deepest_kernel=deepest_kernel, downsampling=downsampling, upsampling=upsampling,
                       connections=connections)
         self.num_classes, self.in_chans, self.depth = num_classes, in_chans, depth
-        widths = [filters * 2 ** k if growth == "multiplicative" else filters * (k + 1) for k in range(depth + 1)]
-        self.widths = widths
+        self.widths = widths = level_widths(filters, growth, depth)
         self.register_buffer("sparse_layout", torch.ones((), dtype=torch.uint8))   # marks sparse checkpoints
         self.stem = nn.Sequential(*_conv(1, filters, batch_norm, kernel=5), SparseReLU())
         self.encoders = nn.ModuleList(
