@@ -88,7 +88,7 @@ def study(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("simtoreal")
     reference = Path(__file__).parents[2].parent / "shared" / "data" / "dune_cvn" / "reference_outputs"
     cfg = compose("simtoreal", SimToRealConfig, [f"sim={sim}", f"real={real}", f"run.output_dir={out}",
-                                                 f"reference={reference}", *QUICK])
+                                                 f"reference={reference}", f"report_dir={out / 'study'}", *QUICK])
     with one_torch_thread():
         return run(cfg), out
 
@@ -135,6 +135,14 @@ def test_report_quotes_the_official_cvn_beside_the_three_models(study):
     for name in ("a_real_all", "a_sim_test", "b_real_test"):
         assert json.loads((out / name / "metrics.json").read_text())["class_names"] == CLASSES
         assert sorted(p.name for p in (out / name).iterdir()) == ["metrics.json", "predictions.csv"]   # plots=false
+
+
+def test_report_dir_holds_the_study_copy_of_the_report(study):
+    _, out = study
+    copy, report = out / "study", out / "report"
+    assert sorted(p.name for p in copy.iterdir()) == ["report.md", "report.png", "results.json"]
+    assert (copy / "results.json").read_bytes() == (report / "report.json").read_bytes()
+    assert (copy / "report.png").read_bytes() == (report / "report.png").read_bytes()
 
 
 def test_compare_reads_the_same_real_halves(study, inputs, tmp_path):

@@ -46,6 +46,7 @@ class SimToRealConfig:
     sim_checkpoint: str | None = None     # a model trained on simulation before: skips the pretrain stage
     reference: str | None = None          # folder of the official CVN's nue scores (*_scores.npy): drawn on the ROC
     plots: bool = True                    # confusion.png and roc.png in every test folder (report.png always)
+    report_dir: str | None = None         # also copy the report here: results.json, report.md/.png (a study's own)
     pretrain: StageConfig = field(default_factory=lambda: StageConfig(epochs=10, optim=OptimConfig(lr=0.01),
                                                                       early_stopping_patience=3))
     finetune: StageConfig = field(default_factory=lambda: StageConfig(epochs=10, optim=_finetune_optim()))

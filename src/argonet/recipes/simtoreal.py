@@ -24,6 +24,7 @@ from dataclasses import asdict, replace
 import glob
 import json
 from pathlib import Path
+import shutil
 from typing import Any
 
 import numpy as np
@@ -44,7 +45,7 @@ from argonet.data.stratified import stratified_split
 from argonet.errors import ConfigError, DataError
 from argonet.eval.cvn_reference import (OFFICIAL_CVN, THREE_FLAVOURS, nue_auc_without_nutau, read_reference_scores,
                                         reference_roc, three_flavour_view)
-from argonet.io.atomic import AtomicFolder
+from argonet.io.atomic import AtomicFolder, AtomicPath
 from argonet.io.dune_cvn import CVN_CLASSES
 from argonet.tasks.classify import ClassifyTask, predict, summarise
 from argonet.train.checkpoint import from_checkpoint, read_checkpoint
@@ -273,7 +274,19 @@ def write_report(s: _Study, results: dict[str, dict], extra: dict[str, dict], ch
                    "results": results, **extra}
         (folder.tmp / "report.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
     print(f"\n{table}\nwrote {s.out / 'report'}/report.md, report.json, report.png")
+    if s.cfg.report_dir:
+        copy_report(s.out / "report", Path(s.cfg.report_dir))
     return s.out / "report"
+
+
+def copy_report(report: Path, folder: Path) -> None:
+    """A study's own copy of the report: results.json (report.json's content), report.md and report.png, each
+    file replaced whole."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source, name in (("report.json", "results.json"), ("report.md", "report.md"), ("report.png", "report.png")):
+        with AtomicPath(folder / name, overwrite=True) as target:
+            shutil.copyfile(report / source, target.tmp)
+    print(f"copied to {folder}/results.json, report.md, report.png")
 
 
 def simtoreal(cfg: SimToRealConfig) -> dict[str, Any]:
