@@ -32,6 +32,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from argonet.models.sparse.gemm import PIECE_ROWS, matmul_rows, mm_rows, tmm_rows
 from argonet.models.sparse.grid import Grid, Rulebook
 from argonet.models.sparse.rebuild import note_norm_output, relu_noted_
 
@@ -78,13 +79,13 @@ class _RulebookConv(torch.autograd.Function):
                 dtype: torch.dtype) -> Tensor:
         with torch.autocast(x.device.type, enabled=False):
             xc, wc = x.to(dtype), weight.to(dtype)
-            out = xc @ wc[centre] if centre >= 0 else xc.new_zeros((n_out, wc.shape[2]))
+            out = mm_rows(xc, wc[centre]) if centre >= 0 else xc.new_zeros((n_out, wc.shape[2]))
             gathered = xc.index_select(0, book.inputs)
             products = gathered.new_empty((len(book.inputs), wc.shape[2]))
             start = 0
             for k, n in enumerate(book.counts):
                 if n:
-                    torch.mm(gathered[start:start + n], wc[k], out=products[start:start + n])
+                    mm_rows(gathered[start:start + n], wc[k], out=products[start:start + n])
                 start += n
             out.index_add_(0, book.outputs, products)
         ctx.save_for_backward(xc, wc)
@@ -105,19 +106,20 @@ class _RulebookConv(torch.autograd.Function):
                 start = 0
                 for k, n in enumerate(book.counts):
                     if n:
-                        torch.mm(gathered[start:start + n].t(), picked[start:start + n], out=grad_w[k])
+                        grad_w[k] = tmm_rows(gathered[start:start + n], picked[start:start + n])
                     start += n
                 if centre >= 0:
-                    torch.mm(xc.t(), grad, out=grad_w[centre])
+                    grad_w[centre] = tmm_rows(xc, grad)
                 grad_w = grad_w.to(ctx.w_dtype)
             if ctx.needs_input_grad[0]:
                 wide = torch.float32 if xc.dtype in (torch.bfloat16, torch.float16) else xc.dtype
-                grad_x = (grad @ wc[centre].t()).to(wide) if centre >= 0 else xc.new_zeros(xc.shape, dtype=wide)
+                grad_x = (mm_rows(grad, wc[centre].t()).to(wide) if centre >= 0
+                          else xc.new_zeros(xc.shape, dtype=wide))
                 rows = picked.new_empty((len(book.inputs), xc.shape[1]))
                 start = 0
                 for k, n in enumerate(book.counts):
                     if n:
-                        torch.mm(picked[start:start + n], wc[k].t(), out=rows[start:start + n])
+                        mm_rows(picked[start:start + n], wc[k].t(), out=rows[start:start + n])
                     start += n
                 grad_x.index_add_(0, book.inputs, rows.to(wide))
                 grad_x = grad_x.to(ctx.x_dtype)
@@ -139,18 +141,21 @@ def _im2col(padded: Tensor, table: Tensor) -> Tensor:
 
 
 def _chunk_rows(table: Tensor, padded: Tensor) -> int:
-    """Sites per piece of the gathered neighbour matrix (``GATHER_BYTES``)."""
-    return max(1, GATHER_BYTES // (table.shape[1] * padded.shape[1] * padded.element_size()))
+    """Sites per piece of the gathered neighbour matrix (``GATHER_BYTES``), a multiple of a GEMM piece size
+    (``PIECE_ROWS``) where one fits, so that every full piece is whole GEMMs of a cached shape."""
+    rows = max(1, GATHER_BYTES // (table.shape[1] * padded.shape[1] * padded.element_size()))
+    size = next((size for size in PIECE_ROWS if size <= rows), 1)
+    return rows // size * size
 
 
 def _gathered_mm(padded: Tensor, table: Tensor, weight: Tensor) -> Tensor:
     """(N, Cout) = ``_im2col(padded, table) @ weight``, gathered ``GATHER_BYTES`` at a time."""
     step = _chunk_rows(table, padded)
     if step >= table.shape[0]:
-        return _im2col(padded, table) @ weight
+        return mm_rows(_im2col(padded, table), weight)
     out = padded.new_empty((table.shape[0], weight.shape[1]))
     for start in range(0, table.shape[0], step):
-        torch.mm(_im2col(padded, table[start:start + step]), weight, out=out[start:start + step])
+        mm_rows(_im2col(padded, table[start:start + step]), weight, out=out[start:start + step])
     return out
 
 
@@ -159,11 +164,11 @@ def _gathered_tmm(padded: Tensor, table: Tensor, rows: Tensor) -> Tensor:
     summed in float32 (16-bit dtypes) or the rows' own dtype."""
     step = _chunk_rows(table, padded)
     if step >= table.shape[0]:
-        return _im2col(padded, table).t() @ rows
+        return tmm_rows(_im2col(padded, table), rows)
     wide = torch.float32 if rows.dtype in (torch.bfloat16, torch.float16) else rows.dtype
     out = None
     for start in range(0, table.shape[0], step):
-        part = (_im2col(padded, table[start:start + step]).t() @ rows[start:start + step]).to(wide)
+        part = tmm_rows(_im2col(padded, table[start:start + step]), rows[start:start + step]).to(wide)
         out = part if out is None else out.add_(part)
     return out
 
@@ -261,7 +266,7 @@ class SubmConv2d(_Conv):
     def forward(self, x: SparseTensor) -> SparseTensor:
         dtype = _compute_dtype(x.features)
         if self.kernel == 1:
-            return x.replace(self._bias(x.features.to(dtype) @ self.matrix()[0].to(dtype)))
+            return x.replace(self._bias(matmul_rows(x.features.to(dtype), self.matrix()[0].to(dtype))))
         if x.grid.occupancy() >= DENSE_OCCUPANCY:
             dense = to_dense(x.replace(x.features.to(dtype)))
             out = F.conv2d(dense, self.weight.to(dtype), None, padding=self.kernel // 2)
@@ -282,7 +287,7 @@ class SubmConv2d(_Conv):
         dtype, matrix, start, out = _compute_dtype(parts[0].features), self.matrix()[0], 0, None
         for part in parts:
             rows, weight = part.features.to(dtype), matrix[start:start + part.features.shape[1]].to(dtype)
-            out = rows @ weight if out is None else torch.addmm(out, rows, weight)
+            out = matmul_rows(rows, weight) if out is None else out + matmul_rows(rows, weight)
             start += part.features.shape[1]
         return parts[0].replace(self._bias(out))
 
