@@ -76,8 +76,10 @@ def _worker(args: argparse.Namespace, net: str, bf16: bool, queue) -> None:
     from argonet.models.registry import get_model
     from argonet.sim.jit_cache import skip_other_numba_extensions
     from argonet.tasks.segment import SegmentTask, predict_batch
+    from argonet.train.runtime import skip_gpu_compiler_without_gpu
 
     skip_other_numba_extensions()       # as the argonet command does
+    skip_gpu_compiler_without_gpu()     # as argonet's optimiser builder does
     torch.set_num_threads(1)
     torch.manual_seed(0)
     name, _, options = NETS[net]

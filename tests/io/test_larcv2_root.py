@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -101,3 +103,10 @@ def test_damaged_files_give_one_line_naming_the_file(tmp_path):
         Larcv2RootFile(tmp_path / "text.root")
     with pytest.raises(FormatError, match=r"no such file"):
         Larcv2RootFile(tmp_path / "missing.root")
+
+
+def test_uproot_is_imported_with_the_first_larcv2_file_not_with_the_data_path():
+    script = "import sys, argonet.data.loader; print(int('uproot' in sys.modules), int('awkward' in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0", "0"]

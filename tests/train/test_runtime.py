@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -55,3 +58,24 @@ def test_determinism_is_restored_after_the_run():
     with determinism(not before, CPU):
         assert torch.are_deterministic_algorithms_enabled() == (not before)
     assert torch.are_deterministic_algorithms_enabled() == before
+
+
+STEP_THEN_REPORT = """
+import sys
+import torch
+from argonet.train.optim import build_optimizer
+from argonet.conf.train import OptimConfig
+model = torch.nn.Linear(4, 2)
+opt = build_optimizer(model, OptimConfig(name="adamw"))
+model(torch.randn(3, 4)).sum().backward()
+opt.step()
+print(int(torch.cuda.is_available()), int("torch._dynamo" in sys.modules), int(sys.modules.get("triton", 0) is None))
+"""
+
+
+def test_optimiser_steps_without_loading_the_gpu_compiler_where_there_is_no_gpu():
+    result = subprocess.run([sys.executable, "-c", STEP_THEN_REPORT], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    cuda, dynamo, blocked = map(int, result.stdout.split())
+    assert dynamo == 1                         # the step imported torch._dynamo, which looks for Triton
+    assert blocked == 1 - cuda                 # kept out on a machine without a GPU, left alone with one

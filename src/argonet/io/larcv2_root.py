@@ -28,7 +28,6 @@ import struct
 import zlib
 
 import numpy as np
-import uproot
 
 from argonet.errors import ArgonetError, FormatError
 from argonet.event import ImageMeta
@@ -41,7 +40,13 @@ IMAGE_FIELDS = ("_img", "_meta._id", "_meta._p1.x", "_meta._p1.y", "_meta._p2.x"
                 "_meta._col_count", "_meta._row_count", "_meta._unit")
 _POINTS = ("vtx", "end_pt", "first_step", "last_step", "parent_vtx", "ancestor_vtx")
 EVENT_FIELDS = ("_run", "_subrun", "_event")
-READ_ERRORS = (*LIBRARY_ERRORS, uproot.DeserializationError, zlib.error, struct.error, EOFError)
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """Errors of a damaged file (uproot is imported with the first larcv2 file, not with argonet.io)."""
+    import uproot
+
+    return (*LIBRARY_ERRORS, uproot.DeserializationError, zlib.error, struct.error, EOFError)
 
 
 @dataclass
@@ -115,6 +120,8 @@ class Larcv2RootFile:
     def _file(self):
         """The uproot handle of this process, opened on first use (and again after a fork)."""
         if self._root is None or self._pid != os.getpid():
+            import uproot
+
             self._root = uproot.open(self.path)
             self._pid = os.getpid()
             self._cache.clear()
@@ -130,7 +137,7 @@ class Larcv2RootFile:
             yield
         except ArgonetError:
             raise
-        except READ_ERRORS as exc:
+        except _read_errors() as exc:
             raise FormatError(f"{action} ({one_line(exc)})", file=str(self.path), product=product,
                               event=entry) from exc
 

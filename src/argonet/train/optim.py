@@ -13,6 +13,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from argonet.conf.train import OptimConfig
 from argonet.errors import ConfigError
 from argonet.models.protocols import GroupedModel
+from argonet.train.runtime import skip_gpu_compiler_without_gpu
 
 
 def param_groups(model: nn.Module, cfg: OptimConfig) -> list[dict]:
@@ -47,6 +48,7 @@ def param_groups(model: nn.Module, cfg: OptimConfig) -> list[dict]:
 
 def build_optimizer(model: nn.Module, cfg: OptimConfig) -> Optimizer:
     """SGD (momentum, optional Nesterov) or AdamW over ``param_groups``."""
+    skip_gpu_compiler_without_gpu()
     groups = param_groups(model, cfg)
     if cfg.name == "sgd":
         return torch.optim.SGD(groups, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov and cfg.momentum > 0,

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 import os
 import random
+import sys
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,17 @@ def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     if name not in ("auto", "cpu"):
         raise ConfigError("run.device", f"unknown device {name!r}", ("auto", "cpu", "cuda"))
     return torch.device("cpu")
+
+
+def skip_gpu_compiler_without_gpu() -> None:
+    """Keep Triton (a GPU kernel compiler) out of a process that has no GPU: the first optimiser step imports
+    torch._dynamo, which loads Triton when it is installed (measured: 0.08 GB of resident memory, unused on a
+    CPU); torch then runs as without Triton. Nothing changes where a GPU is present or Triton is loaded."""
+    if "triton" in sys.modules or "torch._dynamo" in sys.modules:
+        return
+    if torch.cuda.is_available() or (hasattr(torch, "xpu") and torch.xpu.is_available()):
+        return
+    sys.modules["triton"] = None            # import triton now raises ImportError: torch's has_triton() is False
 
 
 def cpu_has_native_bf16() -> bool:
