@@ -99,6 +99,27 @@ def study(runs: Path, files: list[str]) -> dict:
             "chosen": chosen, "test": test, "cost": cost, "cpu": cpu_name()}
 
 
+def markdown(found: dict) -> str:
+    """The page's tables: validation accuracy of the candidates, then the test split of the MLP and the chosen CNN."""
+    lines = ["| validation (choice of the CNN input) | accuracy |", "|---|---|",
+             *[f"| {name}{' (chosen)' if name == found['chosen'] else ''} | {acc:.4f} |"
+               for name, acc in found["val_accuracy"].items()], "",
+             "| test | accuracy | AUC g | AUC q | AUC t | AUC W | AUC Z | t vs QCD: rejection at 50 % "
+             "| W vs QCD: rejection at 50 % |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, report in found["test"].items():
+        aucs = " | ".join(f"{report['auc'][c]:.3f}" for c in report["class_names"])
+        tags = report["jet_tagging"]
+        lines.append(f"| {name} ({report['n_events']} jets) | {report['accuracy']:.4f} | {aucs} | "
+                     f"{tags['t_vs_qcd']['rejection']:.0f} | {tags['w_vs_qcd']['rejection']:.0f} |")
+    classes = found["test"][found["chosen"]]["class_names"]
+    lines += ["", f"| confusion (rows true, columns predicted: {', '.join(classes)}) | " + " | ".join(found["test"])
+              + " |", "|---|" + "---|" * len(found["test"])]
+    for i, name in enumerate(classes):
+        lines.append(f"| {name} | " + " | ".join(" ".join(map(str, r["confusion"][i])) for r in found["test"].values())
+                     + " |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     if args[:1] == ["--train"] and len(args) >= 4 and args[1] in RUNS:
@@ -109,5 +130,4 @@ if __name__ == "__main__":
     found = study(Path(args[0]), args[1:])
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(found, indent=1) + "\n")
-    print(json.dumps({"val": found["val_accuracy"], "chosen": found["chosen"],
-                      "test": {k: v["accuracy"] for k, v in found["test"].items()}}))
+    print(markdown(found))
