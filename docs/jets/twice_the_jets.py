@@ -6,7 +6,8 @@ evaluated once on the test split; writes docs/jets/120k/results.json.
 
 The JETS files are the four 40 × 40 + groomed shards of docs/jets/README.md (seeds 7 and 8), in that order;
 everything uses their seeded [0.7, 0.1, 0.2] split. RUNS_DIR receives the runs (not committed); a run already
-finished there (its cost.json exists) is not trained again, so an interrupted study resumes.
+finished there (its cost.json exists) is not trained again, and one interrupted is resumed from its last
+checkpoint (the CPU time in cost.json then counts the resumed part only).
 
     python docs/jets/twice_the_jets.py --train NAME RUNS_DIR JETS.h5 [JETS.h5 ...]
 
@@ -63,7 +64,8 @@ def _train(name: str, overrides: list[str], data: str, runs: Path, cost: dict) -
     out = runs / name
     if not (out / "cost.json").exists():                # written last: the run finished
         cpu, wall = _cpu_s(), time.monotonic()
-        _run("train", "task=classify", data, SPLIT, *overrides, "run.progress=false", "run.tensorboard=false",
+        resume = ["run.resume=true"] if (out / "checkpoint.pt").exists() else []      # an interrupted run goes on
+        _run("train", "task=classify", data, SPLIT, *overrides, *resume, "run.progress=false", "run.tensorboard=false",
              f"run.output_dir={out}")
         spent = {"cpu_s": round(_cpu_s() - cpu, 1), "wall_s": round(time.monotonic() - wall, 1)}
         (out / "cost.json").write_text(json.dumps(spent))
