@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-import resource
 import sys
 import time
 
 from argonet.cli.main import main
+from argonet.train.runtime import cpu_seconds
 
 OUT = Path(__file__).parent / "120k"
 SPLIT = "data.split=[0.7,0.1,0.2]"
@@ -47,12 +47,6 @@ def cpu_name() -> str:
     return "unknown CPU"
 
 
-def _cpu_s() -> float:
-    """CPU seconds of this process and its finished children."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def _run(*args: str) -> None:
     """One argonet command; stop the study when it fails."""
     if main(list(args)) != 0:
@@ -63,11 +57,11 @@ def _train(name: str, overrides: list[str], data: str, runs: Path, cost: dict) -
     """best.pt of one training (chosen by validation loss), trained unless a finished run is already there."""
     out = runs / name
     if not (out / "cost.json").exists():                # written last: the run finished
-        cpu, wall = _cpu_s(), time.monotonic()
+        cpu, wall = cpu_seconds(), time.monotonic()
         resume = ["run.resume=true"] if (out / "checkpoint.pt").exists() else []      # an interrupted run goes on
         _run("train", "task=classify", data, SPLIT, *overrides, *resume, "run.progress=false", "run.tensorboard=false",
              f"run.output_dir={out}")
-        spent = {"cpu_s": round(_cpu_s() - cpu, 1), "wall_s": round(time.monotonic() - wall, 1)}
+        spent = {"cpu_s": round(cpu_seconds() - cpu, 1), "wall_s": round(time.monotonic() - wall, 1)}
         (out / "cost.json").write_text(json.dumps(spent))
     cost[name] = json.loads((out / "cost.json").read_text())
     return out / "best.pt"

@@ -26,10 +26,10 @@ import json
 import math
 from pathlib import Path
 import platform
-import resource
 import sys
 
 from argonet.cli.main import main
+from argonet.train.runtime import cpu_seconds
 from argonet.conf.simtoreal import REAL_PER_CLASS, REAL_SEED
 from argonet.data.stratified import stratified_split
 from argonet.eval.realism import compare_samples
@@ -45,12 +45,6 @@ AROUND = {"HIT_AREA_ADC_TICK_PER_ELECTRON": [4.0e-3, 4.5e-3, 5.5e-3, 6.0e-3], "H
           "HIT_MAX_SINGLE_TICKS": [16, 32], "HIT_LONG_PULSE_TICKS": [8.0, 12.0], "physics.shower_cut_MeV": [0.3]}
 MATERIAL = 0.05
 SEED, TOLERANCE = 21, 0.30
-
-
-def _cpu_s() -> float:
-    """CPU seconds of this process and its finished children."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def grid() -> list[dict]:
@@ -86,7 +80,7 @@ def agreement(real: dict, sim: dict) -> dict:
 def study(folder: str, runs: Path, n_events: int) -> dict:
     """Score every grid point on the adapt half, choose, then measure the choice once on the test half."""
     runs.mkdir(parents=True, exist_ok=True)
-    start = _cpu_s()
+    start = cpu_seconds()
     dataset, adapt = real_entries(folder, "adapt", REAL_PER_CLASS, REAL_SEED)
     real_adapt, _ = read_real(dataset, adapt, None)
     one, other = stratified_split(dataset.targets[adapt], REAL_PER_CLASS // 2, REAL_SEED, len(dataset.class_names))
@@ -114,7 +108,7 @@ def study(folder: str, runs: Path, n_events: int) -> dict:
             "centre": CENTRE, "grid": points, "best_on_adapt": best,
             "chosen": {"index": chosen, "point": points[chosen]["point"], "changed": chosen != 0},
             "test_half_of_chosen": agreement(real_test, sim),
-            "cpu_s": round(_cpu_s() - start, 1), "cpu": platform.processor() or platform.machine()}
+            "cpu_s": round(cpu_seconds() - start, 1), "cpu": platform.processor() or platform.machine()}
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import platform
-import resource
 import sys
 
 from argonet.cli.main import main
+from argonet.train.runtime import cpu_seconds
 
 OUT = Path(__file__).parent / "jet_sweep"
 SPACE = """\
@@ -29,12 +29,6 @@ run.batch_size: [64, 128, 256]
 #: the hand-tuned MLP of docs/jets/README.md
 HAND = ["optim.name=adamw", "optim.lr=0.002", "optim.weight_decay=0.0001", "run.batch_size=256"]
 TRIALS, EPOCHS = 30, 30
-
-
-def _cpu_s() -> float:
-    """CPU seconds of this process and its finished children."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _run(*args: str) -> None:
@@ -58,15 +52,15 @@ def study(jets: str, runs: Path) -> dict:
     data = [f"data.file={jets}", "data.format=jet_features", "data.split=[0.7,0.1,0.2]"]
     common = ["task=classify", "model.name=jetmlp", *data, f"run.epochs={EPOCHS}", "run.device=cpu",
               "run.progress=false", "run.tensorboard=false"]
-    start = _cpu_s()
+    start = cpu_seconds()
     _run("train", *common, *HAND, f"run.output_dir={runs / 'hand'}")
-    hand_cpu_s = _cpu_s() - start
+    hand_cpu_s = cpu_seconds() - start
     space = runs / "space.yaml"
     space.write_text(SPACE)
-    start = _cpu_s()
+    start = cpu_seconds()
     _run("sweep", *common, *HAND, f"sweep.space={space}", f"sweep.trials={TRIALS}", "sweep.objective=val/accuracy",
          "sweep.direction=maximize", "sweep.seed=0", f"sweep.output_dir={runs / 'sweep'}")
-    sweep_cpu_s = _cpu_s() - start
+    sweep_cpu_s = cpu_seconds() - start
     report = json.loads((runs / "sweep" / "report.json").read_text())
     best = report["best"][0]
     best_ckpt = runs / "sweep" / best["run_dir"] / "best.pt"

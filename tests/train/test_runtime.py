@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from argonet.errors import ConfigError
-from argonet.train.runtime import Precision, autocast_dtype, cpu_has_native_bf16, determinism, resolve_device, \
-    to_device
+from argonet.train.runtime import Precision, autocast_dtype, cpu_has_native_bf16, cpu_seconds, determinism, \
+    resolve_device, to_device
 
 CPU = torch.device("cpu")
 
@@ -79,3 +79,10 @@ def test_optimiser_steps_without_loading_the_gpu_compiler_where_there_is_no_gpu(
     cuda, dynamo, blocked = map(int, result.stdout.split())
     assert dynamo == 1                         # the step imported torch._dynamo, which looks for Triton
     assert blocked == 1 - cuda                 # kept out on a machine without a GPU, left alone with one
+
+
+def test_cpu_seconds_count_finished_child_processes():
+    before = cpu_seconds()
+    subprocess.run([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"], check=True, timeout=300)
+    spent = cpu_seconds() - before
+    assert spent > 0.05                # the child's work (about 0.2 CPU-s), which the parent alone never spends

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 import os
 import random
+import resource
 import sys
 from typing import Any
 
@@ -26,6 +27,12 @@ def resolve_device(name: str, local_rank: int = 0) -> torch.device:
     if name not in ("auto", "cpu"):
         raise ConfigError("run.device", f"unknown device {name!r}", ("auto", "cpu", "cuda"))
     return torch.device("cpu")
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process and its finished child processes: a study's cost."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def skip_gpu_compiler_without_gpu() -> None:
