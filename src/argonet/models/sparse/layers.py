@@ -161,14 +161,13 @@ def _gathered_mm(padded: Tensor, table: Tensor, weight: Tensor) -> Tensor:
 
 def _gathered_tmm(padded: Tensor, table: Tensor, rows: Tensor) -> Tensor:
     """(K * Cin, Cout) = ``_im2col(padded, table).t() @ rows``, gathered ``GATHER_BYTES`` at a time and
-    summed in float32 (16-bit dtypes) or the rows' own dtype."""
+    summed in float32 (16-bit dtypes, as ``tmm_rows`` returns them) or the rows' own dtype."""
     step = _chunk_rows(table, padded)
     if step >= table.shape[0]:
         return tmm_rows(_im2col(padded, table), rows)
-    wide = torch.float32 if rows.dtype in (torch.bfloat16, torch.float16) else rows.dtype
     out = None
     for start in range(0, table.shape[0], step):
-        part = tmm_rows(_im2col(padded, table[start:start + step]), rows[start:start + step]).to(wide)
+        part = tmm_rows(_im2col(padded, table[start:start + step]), rows[start:start + step])
         out = part if out is None else out.add_(part)
     return out
 
@@ -287,7 +286,7 @@ class SubmConv2d(_Conv):
         dtype, matrix, start, out = _compute_dtype(parts[0].features), self.matrix()[0], 0, None
         for part in parts:
             rows, weight = part.features.to(dtype), matrix[start:start + part.features.shape[1]].to(dtype)
-            out = matmul_rows(rows, weight) if out is None else out + matmul_rows(rows, weight)
+            out = matmul_rows(rows, weight) if out is None else out.add_(matmul_rows(rows, weight))
             start += part.features.shape[1]
         return parts[0].replace(self._bias(out))
 
