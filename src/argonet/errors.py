@@ -70,22 +70,49 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM (sent by ``timeout``, ``kill`` and batch systems) raised like Ctrl-C, so that outputs are cleaned up."""
 
 
+#: the interruption a signal raised within ``sigterm_as_interrupt``, kept because Python drops an exception
+#: raised inside a finaliser (``__del__``, a weakref or ctypes callback: llvmlite's, while numba compiles) and a
+#: signal can land there; empty: none came
+_RECEIVED: list[type[KeyboardInterrupt]] = []
+
+
 def _raise_terminated(signum: int, frame: object) -> None:
     """SIGTERM handler: raise where the program is, like Ctrl-C."""
+    _RECEIVED.append(Terminated)
     raise Terminated()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    """SIGINT handler: Python's own (raise KeyboardInterrupt), remembered like SIGTERM."""
+    _RECEIVED.append(KeyboardInterrupt)
+    raise KeyboardInterrupt()
+
+
+def raise_if_interrupted() -> None:
+    """Raise again a Ctrl-C or SIGTERM whose exception a finaliser swallowed; long loops call it once per item."""
+    if _RECEIVED:
+        raise _RECEIVED[0]()
 
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block SIGTERM raises ``Terminated`` (main thread only: signals are delivered there)."""
+    """Within the block SIGTERM raises ``Terminated`` and Ctrl-C ``KeyboardInterrupt`` (main thread only:
+    signals are delivered there), both also seen by ``raise_if_interrupted``."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _RECEIVED.clear()
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    ctrl_c = signal.getsignal(signal.SIGINT)
+    if ctrl_c is signal.default_int_handler:    # not where SIGINT is ignored (a background job)
+        signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if ctrl_c is signal.default_int_handler:
+            signal.signal(signal.SIGINT, ctrl_c)
+        _RECEIVED.clear()
 
 
 def interruption(err: KeyboardInterrupt, atomic: bool) -> tuple[str, int]:

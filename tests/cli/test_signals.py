@@ -49,3 +49,29 @@ def test_kill_9_debris_is_removed_by_the_next_run(tmp_path):
     assert temporaries[0].exists() and not out.exists()         # what kill -9 leaves
     assert main([*SIM, "n_events=2", f"output={out}"]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["events.h5"]
+
+
+def test_sigterm_swallowed_by_a_finaliser_still_ends_the_simulation(tmp_path, monkeypatch, capsys):
+    """A SIGTERM whose exception lands in a finaliser (Python drops it) ends the run at the next event."""
+    import argonet.recipes.simulate as recipe
+
+    class SignalOnCollect:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGTERM)
+            sum(range(1000))                      # the handler runs here, inside __del__
+
+    made = []
+
+    def simulate_event(cfg, index, detector):
+        if index == 1:
+            SignalOnCollect()                     # collected at once
+        made.append(index)
+        return real(cfg, index, detector)
+
+    real = recipe.simulate_event
+    monkeypatch.setattr(recipe, "simulate_event", simulate_event)
+    monkeypatch.setattr("sys.unraisablehook", lambda unraisable: None)
+    out = tmp_path / "events.h5"
+    assert main([*SIM, "n_events=6", f"output={out}"]) == 143
+    assert capsys.readouterr().err.strip() == "argonet simulate: terminated (SIGTERM); no partial output was kept"
+    assert made[-1] == 1 and list(tmp_path.iterdir()) == []

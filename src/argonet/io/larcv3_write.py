@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 
 from argonet import __version__
-from argonet.errors import ConfigError, DataError, FormatError
+from argonet.errors import ConfigError, DataError, FormatError, raise_if_interrupted
 from argonet.event import EVENT_CLASSES, PARTICLE_DTYPE, Event, ImageMeta, SparseImage, Truth
 from argonet.io import larcv3_layout as L
 from argonet.io.atomic import AtomicPath
@@ -247,6 +247,7 @@ class Larcv3Writer:
 
     def write(self, event: Event) -> None:
         """Append one argonet event: charge, labels, particles, neutrino record and truth."""
+        raise_if_interrupted()
         charge = event.charge
         _check_same_pixels(charge, event.semantic, "semantic labels")
         if event.kind:

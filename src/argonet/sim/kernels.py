@@ -25,6 +25,7 @@ import numpy as np
 from numba import types
 
 from argonet.conf.sim import SimulateConfig
+from argonet.errors import raise_if_interrupted
 from argonet.event import ParticleKind, Semantic
 from argonet.sim.deposits import Deposits
 from argonet.sim.detector import Detector
@@ -148,5 +149,6 @@ def prepare_kernels(cfg: SimulateConfig, detector: Detector, first_index: int,
     if n_processes > 1:
         compile_in_parallel(cfg, detector, n_processes)  # fork: no imports to repeat; torch's threads do not survive it
     simulate_event(cfg, first_index, detector)  # the transport loop, and anything a piece did not leave
+    raise_if_interrupted()      # a signal that landed in one of llvmlite's callbacks, which drop exceptions
     where = f"; cached in {_run._cache._cache_path}" if _caching() else ""
     echo(f"compiled in {time.perf_counter() - start:.0f} s{where}")

@@ -26,7 +26,7 @@ from torch.optim import Optimizer
 from torch.utils.data import DataLoader
 
 from argonet.conf.train import OptimConfig, RunConfig
-from argonet.errors import ArgonetError, ConfigError, DataError
+from argonet.errors import ArgonetError, ConfigError, DataError, raise_if_interrupted
 from argonet.models.freezing import check_compatible, train_mode
 from argonet.train import checkpoint as ckpt
 from argonet.train.curves import write_training_curves
@@ -182,6 +182,7 @@ def train_one_epoch(model: nn.Module, task: Task, loader: DataLoader, optimizer:
     log = loop.log or RunLog(".", enabled=False)
     window: list[float] = []
     for i, batch in enumerate(log.progress(batches, n_batches - start, f"epoch {progress.epoch}"), start=start):
+        raise_if_interrupted()
         group_start = i - i % accumulate
         group_size = min(accumulate, n_batches - group_start)
         step_now = i + 1 == group_start + group_size
