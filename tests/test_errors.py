@@ -23,8 +23,16 @@ class _SignalOnCollect:
         sum(range(1000))                       # bytecode after the signal: the handler runs here
 
 
+@pytest.fixture
+def ctrl_c_not_ignored():
+    """Ctrl-C handled as in a foreground process (a background job of a shell ignores it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize(("signum", "kind"), [(signal.SIGTERM, Terminated), (signal.SIGINT, KeyboardInterrupt)])
-def test_a_signal_swallowed_by_a_finaliser_is_raised_again(signum, kind, monkeypatch):
+def test_a_signal_swallowed_by_a_finaliser_is_raised_again(signum, kind, monkeypatch, ctrl_c_not_ignored):
     dropped = []
     monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type))
     with sigterm_as_interrupt():

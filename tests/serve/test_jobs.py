@@ -76,6 +76,6 @@ def test_stopping_a_running_job_keeps_its_checkpoint(form, world, tmp_path):
     thread.join(120)
     assert outcome == ["stopped"] and checkpoint.is_file()
     done = store.job(job_id)
-    assert done["status"] == "stopped" and done["returncode"] == 130
+    assert done["status"] == "stopped" and done["returncode"] == 143
     assert json.loads((tmp_path / "stopped-run" / "run.json").read_text())["status"] == "interrupted"
     assert "continue with run.resume=true" in (tmp_path / ".jobs" / f"{job_id}.log").read_text()

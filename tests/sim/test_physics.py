@@ -126,7 +126,7 @@ def test_stored_landau_table_is_scipys_quantile():
     stored = np.load(eloss_tables.LANDAU_LAMBDA_FILE)
     exact = eloss_tables.landau_lambda_exact()
     assert stored.shape == (eloss_tables.N_W,)
-    np.testing.assert_allclose(stored, exact, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(stored, exact, rtol=1e-10, atol=1e-12)  # scipy's inversion: last digits vary by CPU
     np.testing.assert_array_equal(eloss_tables.TABLES[eloss_tables.O_LAMBDA:eloss_tables.O_WMAX], stored)
 
 

@@ -1,8 +1,9 @@
 """Training jobs from the web form: validated like the command line, run one at a time by a worker.
 
 A job is ``python -m argonet.cli train KEY=VALUE ...`` in a child process writing into
-``runs/<name>``; its output goes to ``runs/.jobs/<id>.log``. Stopping a job sends it SIGINT: the
-engine keeps the checkpoints written so far and the job can be resumed (``run.resume=true``).
+``runs/<name>``; its output goes to ``runs/.jobs/<id>.log``. Stopping a job sends it SIGTERM (which, unlike
+SIGINT, a child of a background process does not ignore): the engine keeps the checkpoints written so far
+and the job can be resumed (``run.resume=true``).
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def run_job(store: Store, job: dict[str, Any], stop: threading.Event) -> str:
         while proc.poll() is None:
             current = store.job(job["id"]) or {}
             if (current.get("stop_requested") or stop.is_set()) and not interrupted:
-                proc.send_signal(signal.SIGINT)      # the engine keeps its checkpoints
+                proc.send_signal(signal.SIGTERM)     # ends it like Ctrl-C, checkpoints kept; never ignored
                 interrupted = True
             time.sleep(POLL_S)
     status = "completed" if proc.returncode == 0 else "stopped" if interrupted else "failed"
