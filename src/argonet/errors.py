@@ -76,16 +76,14 @@ class Terminated(KeyboardInterrupt):
 _RECEIVED: list[type[KeyboardInterrupt]] = []
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
-    """SIGTERM handler: raise where the program is, like Ctrl-C."""
-    _RECEIVED.append(Terminated)
-    raise Terminated()
+#: what each handled signal raises
+_RAISES: dict[int, type[KeyboardInterrupt]] = {signal.SIGTERM: Terminated, signal.SIGINT: KeyboardInterrupt}
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
-    """SIGINT handler: Python's own (raise KeyboardInterrupt), remembered like SIGTERM."""
-    _RECEIVED.append(KeyboardInterrupt)
-    raise KeyboardInterrupt()
+def _raise_interruption(signum: int, frame: object) -> None:
+    """SIGTERM or Ctrl-C handler: raise where the program is (like Python's Ctrl-C) and remember it."""
+    _RECEIVED.append(_RAISES[signum])
+    raise _RAISES[signum]()
 
 
 def raise_if_interrupted() -> None:
@@ -102,10 +100,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
         return
     _RECEIVED.clear()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = signal.signal(signal.SIGTERM, _raise_interruption)
     ctrl_c = signal.getsignal(signal.SIGINT)
     if ctrl_c is signal.default_int_handler:    # not where SIGINT is ignored (a background job)
-        signal.signal(signal.SIGINT, _raise_interrupt)
+        signal.signal(signal.SIGINT, _raise_interruption)
     try:
         yield
     finally:
